@@ -1,0 +1,112 @@
+package attendance
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors returned by the attendance package and its stores. Callers test them
+// with errors.Is; the HTTP layer maps each to one status in a single table.
+var (
+	// ErrNotFound means the record does not exist or is outside the caller's scope.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the change clashes with existing records (a duplicate code,
+	// a record still in use).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid means the input failed validation; the error is a *ValidationError.
+	ErrInvalid = errors.New("invalid input")
+	// ErrInvalidTransition means a conference cannot move to the asked status from its
+	// current one.
+	ErrInvalidTransition = errors.New("invalid status transition")
+	// ErrBadCredentials means a sign-in failed: unknown login, wrong password or PIN,
+	// or an inactive account. It never says which.
+	ErrBadCredentials = errors.New("bad credentials")
+	// ErrUnauthenticated means no valid session or token came with the request.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden means the caller's role may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrLocked means sign-in is locked for this login after repeated failures.
+	ErrLocked = errors.New("locked")
+)
+
+// Field problem codes carried by FieldError.Code. They are stable: clients and the
+// translations key on them.
+const (
+	CodeRequired  = "required"   // the field is empty
+	CodeTooLong   = "too_long"   // longer than Param characters
+	CodeInvalid   = "invalid"    // not of the expected form
+	CodeOneOf     = "one_of"     // not one of Param (comma separated)
+	CodeDuplicate = "duplicate"  // another record (or another line) already has it
+	CodeUnknown   = "unknown"    // refers to a record that does not exist
+	CodeOrder     = "order"      // out of order with another field (Param names it)
+	CodeRange     = "range"      // outside the allowed range (Param describes it)
+	CodeSelfCycle = "cycle"      // would make the organization tree a cycle
+	CodeFileType  = "file_type"  // an upload of an unsupported type
+	CodeFileSize  = "file_size"  // an upload over the size limit (Param)
+	CodeEmptyFile = "empty_file" // an upload with no data rows
+)
+
+// FieldError is one problem with one field of the input. Line is set for problems in
+// an imported file (1-based, counting the header line).
+type FieldError struct {
+	Field string
+	Code  string
+	Param string
+	Line  int
+}
+
+// ValidationError lists every problem found in an input, so a user can fix them all
+// at once. It matches ErrInvalid under errors.Is.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error lists the problems in one line for logs.
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		p := f.Field + ": " + f.Code
+		if f.Line > 0 {
+			p = fmt.Sprintf("line %d %s", f.Line, p)
+		}
+		parts = append(parts, p)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true for every ValidationError.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// problems collects field errors while a record is checked.
+type problems []FieldError
+
+func (p *problems) add(field, code, param string) {
+	*p = append(*p, FieldError{Field: field, Code: code, Param: param})
+}
+
+// required adds a problem when s is blank and a too_long problem past max runes.
+func (p *problems) text(field, s string, required bool, max int) {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			p.add(field, CodeRequired, "")
+		}
+		return
+	}
+	if len([]rune(s)) > max {
+		p.add(field, CodeTooLong, fmt.Sprint(max))
+	}
+}
+
+// err returns nil when there are no problems, else a *ValidationError.
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: p}
+}
+
+// Invalid is a shorthand for a ValidationError with one problem.
+func Invalid(field, code, param string) error {
+	return &ValidationError{Fields: []FieldError{{Field: field, Code: code, Param: param}}}
+}

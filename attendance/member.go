@@ -1,0 +1,97 @@
+package attendance
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Position is a member's position in their organization.
+type Position string
+
+// The positions. The secretary chairs the organization's point; the deputy chairs when
+// the secretary is away (DESIGN.md §3 rule 5).
+const (
+	PositionSecretary Position = "secretary"
+	PositionDeputy    Position = "deputy"
+	PositionMember    Position = "member"
+)
+
+// Valid reports whether p is one of the known positions.
+func (p Position) Valid() bool {
+	return p == PositionSecretary || p == PositionDeputy || p == PositionMember
+}
+
+// Member is a person on an organization's roster. Exempt members (miễn sinh hoạt) are
+// invited and listed but excluded from attendance rates. PINHash is empty until a PIN
+// is set; a member without one cannot sign in.
+type Member struct {
+	ID             int64    `gorm:"primaryKey"`
+	Code           string   `gorm:"size:32;not null;uniqueIndex"`
+	FullName       string   `gorm:"size:200;not null"`
+	OrganizationID int64    `gorm:"not null;index"`
+	Position       Position `gorm:"size:16;not null"`
+	Exempt         bool     `gorm:"not null"`
+	Phone          string   `gorm:"size:32;not null"`
+	PINHash        string   `gorm:"column:pin_hash;size:200;not null"`
+	Active         bool     `gorm:"not null"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+var (
+	memberCodeRe = regexp.MustCompile(`^[\p{L}\p{N}._/-]{1,32}$`)
+	phoneRe      = regexp.MustCompile(`^\+?[0-9 .()-]{6,20}$`)
+	pinRe        = regexp.MustCompile(`^[0-9]{4,8}$`)
+)
+
+// Normalize trims the member's text fields. Names are kept byte-exact otherwise.
+func (m *Member) Normalize() {
+	m.Code = strings.TrimSpace(m.Code)
+	m.FullName = strings.TrimSpace(m.FullName)
+	m.Phone = strings.TrimSpace(m.Phone)
+	if m.Position == "" {
+		m.Position = PositionMember
+	}
+}
+
+// Validate reports every problem with the member's own fields.
+func (m *Member) Validate() error {
+	var p problems
+	m.validate(&p)
+	return p.err()
+}
+
+func (m *Member) validate(p *problems) {
+	switch {
+	case m.Code == "":
+		p.add("code", CodeRequired, "")
+	case !memberCodeRe.MatchString(m.Code):
+		p.add("code", CodeInvalid, "")
+	}
+	p.text("fullName", m.FullName, true, 200)
+	if m.OrganizationID <= 0 {
+		p.add("organizationId", CodeRequired, "")
+	}
+	if !m.Position.Valid() {
+		p.add("position", CodeOneOf, "secretary,deputy,member")
+	}
+	if m.Phone != "" && !phoneRe.MatchString(m.Phone) {
+		p.add("phone", CodeInvalid, "")
+	}
+}
+
+// ValidPIN reports whether pin has the accepted form: 4 to 8 digits.
+func ValidPIN(pin string) bool { return pinRe.MatchString(pin) }
+
+// MemberFilter selects members in a list.
+type MemberFilter struct {
+	OrganizationID int64 // with its sub-organizations when Subtree is set
+	Subtree        bool
+	Position       Position
+	Active         *bool
+	Exempt         *bool
+	Query          string // part of the name, code or phone
+	Scope          Scope
+	Page           Page
+}
