@@ -1,0 +1,479 @@
+package attendance
+
+import (
+	"archive/zip"
+	"bytes"
+	"cmp"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
+)
+
+// RosterRow is one member line of an imported roster, as read and checked on its own,
+// before it is matched against the registry.
+type RosterRow struct {
+	Line     int      // 1-based line (CSV) or row number (XLSX), the header being line 1
+	Code     string   // member code (mã đảng viên), trimmed
+	FullName string   // kept byte-exact apart from trimming surrounding spaces; NO Unicode normalization
+	OrgRef   string   // organization code or name, trimmed
+	Position Position // PositionMember when the cell is empty
+	Exempt   bool
+	Phone    string
+	PIN      string // optional initial PIN; empty means keep/none
+	Active   bool   // true when the column is absent or empty
+}
+
+// maxRosterRows is the most data rows an imported roster may have. It keeps one import
+// within what a single request can check and store.
+const maxRosterRows = 100_000
+
+// maxRosterUnzipped bounds the uncompressed size of an XLSX roster. The HTTP layer
+// limits the upload, but a small zip can inflate to gigabytes; a real roster of
+// maxRosterRows rows stays well under this.
+const maxRosterUnzipped = 256 << 20
+
+// rosterColumns lists the roster's fields by their JSON names, with the header texts
+// a roster may use for each, in Vietnamese and English. Headers are compared folded
+// (see fold), so "MÃ ĐV", "Mã ĐV" and "ma_dv" are the same header.
+var rosterColumns = []struct {
+	field    string
+	required bool
+	headers  []string
+}{
+	{"code", true, []string{"Mã đảng viên", "Mã ĐV", "Mã", "Mã số", "code", "member code", "memberCode"}},
+	{"fullName", true, []string{"Họ và tên", "Họ tên", "full name", "fullName", "name"}},
+	{"organization", true, []string{"Mã tổ chức", "Tổ chức", "Chi bộ", "Đơn vị", "organization", "organization code", "org"}},
+	{"position", false, []string{"Chức vụ", "position"}},
+	{"exempt", false, []string{"Miễn sinh hoạt", "Miễn SH", "exempt"}},
+	{"phone", false, []string{"Điện thoại", "Số điện thoại", "SĐT", "phone", "phone number"}},
+	{"pin", false, []string{"PIN", "Mã PIN"}},
+	{"active", false, []string{"Hoạt động", "Trạng thái", "active"}},
+}
+
+// ParseRoster reads a roster in CSV or XLSX (detected from the content, not the name)
+// and checks each member line on its own: the form of the code, name, organization,
+// position, flags, phone and PIN, and that no code appears twice in the file. It does
+// not look anything up; matching organizations and existing members is the caller's.
+//
+// An XLSX roster is read from the first sheet whose first non-blank row is a roster
+// header, or else from the first sheet. A CSV roster is UTF-8, with or without a byte
+// order mark, separated by commas, semicolons or tabs as its header line shows (or as
+// an Excel "sep=" first line says). The header is the first non-blank line; blank
+// lines are skipped, and Line still counts them so that it matches what the user sees
+// in the file.
+//
+// ParseRoster returns either every row or, when anything is wrong, no rows and one
+// *ValidationError (matching ErrInvalid) that lists every problem in the file sorted
+// by line, so the user can fix them all at once. Other errors come only from reading r.
+func ParseRoster(r io.Reader) ([]RosterRow, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read roster: %w", err)
+	}
+	var next nextRow
+	switch {
+	case len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0:
+		return nil, Invalid("file", CodeEmptyFile, "")
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		if next, err = xlsxRows(data); err != nil {
+			return nil, err
+		}
+	case isCSV(data):
+		next = csvRows(data)
+	default:
+		return nil, Invalid("file", CodeFileType, "")
+	}
+	return readRoster(next)
+}
+
+// nextRow returns the next row of a roster with its line number, and io.EOF after the
+// last. A *ValidationError means the file cannot be read past that point.
+type nextRow func() (line int, cells []string, err error)
+
+// readRoster reads the header and then every data row from next.
+func readRoster(next nextRow) ([]RosterRow, error) {
+	var cols map[string]int
+	for cols == nil {
+		line, cells, err := next()
+		if err == io.EOF {
+			return nil, Invalid("file", CodeEmptyFile, "")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blank(cells) {
+			continue
+		}
+		var hp []FieldError
+		if cols, hp = rosterHeader(line, cells); len(hp) > 0 {
+			return nil, &ValidationError{Fields: hp}
+		}
+	}
+
+	var (
+		rows  []RosterRow
+		probs []FieldError
+		seen  = make(map[string]int) // code → first line
+	)
+	for {
+		line, cells, err := next()
+		if err == io.EOF {
+			break
+		}
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			// A broken quote leaves the rest of the file unreadable, but what was read
+			// before it is still worth reporting.
+			probs = append(probs, ve.Fields...)
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blank(cells) {
+			continue
+		}
+		if len(rows) == maxRosterRows {
+			return nil, Invalid("file", CodeRange, strconv.Itoa(maxRosterRows))
+		}
+		row, p := rosterRow(line, cells, cols, seen)
+		for _, f := range p {
+			f.Line = line
+			probs = append(probs, f)
+		}
+		rows = append(rows, row)
+	}
+	if len(probs) > 0 {
+		slices.SortStableFunc(probs, func(a, b FieldError) int { return cmp.Compare(a.Line, b.Line) })
+		return nil, &ValidationError{Fields: probs}
+	}
+	if len(rows) == 0 {
+		return nil, Invalid("file", CodeEmptyFile, "")
+	}
+	return rows, nil
+}
+
+// rosterHeader maps each recognized field to its column in the header cells, ignoring
+// columns it does not know (an "STT" or "Ghi chú" column is common). It reports a
+// recognized column given twice and every missing required column.
+func rosterHeader(line int, cells []string) (map[string]int, []FieldError) {
+	cols := make(map[string]int)
+	var probs []FieldError
+	for i, cell := range cells {
+		field := rosterField(cell)
+		if field == "" {
+			continue
+		}
+		if _, dup := cols[field]; dup {
+			probs = append(probs, FieldError{Field: "file", Code: CodeDuplicate, Param: strings.TrimSpace(cell), Line: line})
+			continue
+		}
+		cols[field] = i
+	}
+	for _, c := range rosterColumns {
+		if _, ok := cols[c.field]; c.required && !ok {
+			probs = append(probs, FieldError{Field: c.field, Code: CodeRequired, Line: line})
+		}
+	}
+	return cols, probs
+}
+
+// rosterField returns the field a header cell names, or "" for a column to ignore.
+func rosterField(header string) string {
+	h := fold(header)
+	if h == "" {
+		return ""
+	}
+	for _, c := range rosterColumns {
+		for _, alias := range c.headers {
+			if fold(alias) == h {
+				return c.field
+			}
+		}
+	}
+	return ""
+}
+
+// rosterRow reads and checks one data row. seen holds the codes of earlier rows and
+// their lines; rosterRow adds this row's code to it. The problems come without lines.
+func rosterRow(line int, cells []string, cols map[string]int, seen map[string]int) (RosterRow, problems) {
+	cell := func(field string) string {
+		i, ok := cols[field]
+		if !ok || i >= len(cells) {
+			return ""
+		}
+		return strings.TrimSpace(cells[i])
+	}
+	row := RosterRow{
+		Line:     line,
+		Code:     cell("code"),
+		FullName: cell("fullName"),
+		OrgRef:   cell("organization"),
+		Phone:    cell("phone"),
+		PIN:      cell("pin"),
+	}
+	var p problems
+	switch first, dup := seen[row.Code]; {
+	case row.Code == "":
+		p.add("code", CodeRequired, "")
+	case !memberCodeRe.MatchString(row.Code):
+		p.add("code", CodeInvalid, "")
+	case dup:
+		p.add("code", CodeDuplicate, strconv.Itoa(first))
+	default:
+		seen[row.Code] = line
+	}
+	p.text("fullName", row.FullName, true, 200)
+	p.text("organization", row.OrgRef, true, 300)
+
+	var ok bool
+	if row.Position, ok = rosterPosition(cell("position")); !ok {
+		p.add("position", CodeOneOf, "secretary,deputy,member")
+	}
+	if row.Exempt, ok = rosterBool(cell("exempt"), false); !ok {
+		p.add("exempt", CodeInvalid, "")
+	}
+	if row.Phone != "" && !phoneRe.MatchString(row.Phone) {
+		p.add("phone", CodeInvalid, "")
+	}
+	if row.PIN != "" && !ValidPIN(row.PIN) {
+		p.add("pin", CodeInvalid, "")
+	}
+	if row.Active, ok = rosterActive(cell("active")); !ok {
+		p.add("active", CodeInvalid, "")
+	}
+	return row, p
+}
+
+// rosterPosition reads a position cell; an empty cell is an ordinary member.
+func rosterPosition(s string) (Position, bool) {
+	switch fold(s) {
+	case "", "dangvien", "member":
+		return PositionMember, true
+	case "bithu", "bithuchibo", "secretary":
+		return PositionSecretary, true
+	case "phobithu", "phobithuchibo", "deputy":
+		return PositionDeputy, true
+	}
+	return "", false
+}
+
+// rosterBool reads a yes/no cell as people fill them in Excel: an "x" for yes is
+// common. An empty cell is empty.
+func rosterBool(s string, empty bool) (v, ok bool) {
+	switch fold(s) {
+	case "":
+		return empty, true
+	case "x", "co", "1", "yes", "true", "dung":
+		return true, true
+	case "khong", "0", "no", "false", "sai":
+		return false, true
+	}
+	return false, false
+}
+
+// rosterActive reads the active cell, which may also hold a status in words since the
+// Vietnamese header "Trạng thái" invites it. An empty cell is active.
+func rosterActive(s string) (v, ok bool) {
+	switch fold(s) {
+	case "hoatdong", "danghoatdong":
+		return true, true
+	case "ngung", "nghi", "ngunghoatdong", "khonghoatdong":
+		return false, true
+	}
+	return rosterBool(s, true)
+}
+
+// fold reduces a header or keyword to a key that ignores case, Vietnamese diacritics
+// (đ counts as d), spaces and underscores, so "Họ và tên", "HO VA TEN" and "ho_va_ten"
+// compare equal, as do "fullName" and "full name". Names are never folded.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r), unicode.IsSpace(r), r == '_':
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// blank reports whether every cell is empty, as in the rows of separators alone that
+// Excel writes for empty lines.
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// utf8BOM starts the files Excel saves as "CSV UTF-8".
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// isCSV reports whether data can be a CSV roster: UTF-8 text without control
+// characters other than tabs and line ends, and not one of the text formats people
+// upload by mistake: a PDF, or the HTML and XML files old software saves with an .xls
+// name. Images, legacy .xls (OLE) files, UTF-16 text and Windows-1258 CSV all fail the
+// UTF-8 or control character test.
+func isCSV(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	start := bytes.TrimLeftFunc(bytes.TrimPrefix(data, utf8BOM), unicode.IsSpace)
+	for _, p := range []string{"%PDF-", "<", "{\\rtf"} {
+		if bytes.HasPrefix(start, []byte(p)) {
+			return false
+		}
+	}
+	return true
+}
+
+// csvRows reads a CSV roster. The line of each record is where it starts in the file,
+// so blank lines and newlines inside quoted cells are counted.
+func csvRows(data []byte) nextRow {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	comma, offset := rune(0), 0
+	if first, rest, ok := bytes.Cut(data, []byte("\n")); ok {
+		first = bytes.TrimSuffix(first, []byte("\r"))
+		if len(first) == 5 && bytes.HasPrefix(first, []byte("sep=")) && strings.IndexByte(",;\t|", first[4]) >= 0 {
+			comma, data, offset = rune(first[4]), rest, 1
+		}
+	}
+	if comma == 0 {
+		comma = sniffDelimiter(data)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = false
+	return func() (int, []string, error) {
+		rec, err := cr.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return 0, nil, &ValidationError{Fields: []FieldError{{Field: "file", Code: CodeInvalid, Line: pe.StartLine + offset}}}
+			}
+			return 0, nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		return line + offset, rec, nil
+	}
+}
+
+// sniffDelimiter picks the delimiter used most in the first non-blank line, outside
+// quotes: a comma, a semicolon (what Excel writes where the decimal mark is a comma,
+// as in Vietnam) or a tab. A tie goes to the comma.
+func sniffDelimiter(data []byte) rune {
+	delims := []rune{',', ';', '\t'}
+	counts := make([]int, len(delims))
+	quoted, started := false, false
+	for _, c := range data {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\n' && started:
+			return mostUsed(delims, counts)
+		default:
+			if i := slices.Index(delims, rune(c)); i >= 0 {
+				counts[i]++
+			}
+		}
+		started = started || !unicode.IsSpace(rune(c))
+	}
+	return mostUsed(delims, counts)
+}
+
+func mostUsed(delims []rune, counts []int) rune {
+	best := 0
+	for i := range delims {
+		if counts[i] > counts[best] {
+			best = i
+		}
+	}
+	return delims[best]
+}
+
+// xlsxRows reads the roster sheet of an XLSX workbook. Any zip that excelize cannot
+// open as a workbook (a .docx, a damaged file) is refused as the wrong file type.
+func xlsxRows(data []byte) (nextRow, error) {
+	fileType := Invalid("file", CodeFileType, "")
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fileType
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if f.UncompressedSize64 > maxRosterUnzipped-total {
+			return nil, Invalid("file", CodeFileSize, strconv.Itoa(maxRosterUnzipped))
+		}
+		total += f.UncompressedSize64
+	}
+
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxRosterUnzipped})
+	if err != nil {
+		return nil, fileType
+	}
+	// Close only removes excelize's temporary files; the rows are read by then, and a
+	// file left in the temporary directory is no reason to fail the import.
+	defer func() { _ = wb.Close() }()
+
+	sheets := wb.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fileType
+	}
+	var rows [][]string
+	for i, sheet := range sheets {
+		// GetRows gives the cells as Excel displays them, so numbers read as typed.
+		r, err := wb.GetRows(sheet)
+		if err != nil {
+			return nil, fileType
+		}
+		if i == 0 {
+			rows = r
+		}
+		if isRosterSheet(r) {
+			rows = r
+			break
+		}
+	}
+	i := 0
+	return func() (int, []string, error) {
+		if i >= len(rows) {
+			return 0, nil, io.EOF
+		}
+		i++
+		return i, rows[i-1], nil
+	}, nil
+}
+
+// isRosterSheet reports whether the first non-blank row of a sheet is a roster header,
+// so that a workbook may keep instructions or a summary on its first sheet.
+func isRosterSheet(rows [][]string) bool {
+	for _, r := range rows {
+		if !blank(r) {
+			_, probs := rosterHeader(0, r)
+			return len(probs) == 0
+		}
+	}
+	return false
+}

@@ -1,0 +1,202 @@
+// Package sqlstore keeps the attendance record in SQL through GORM: SQLite (pure Go, the
+// embedded default) or PostgreSQL (production). It is the only package that imports
+// GORM; everything above it sees attendance types and sentinel errors.
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// or postgresql:// URL; empty opens SQLite in DataDir.
+	URL string
+	// DataDir holds the SQLite file when URL is empty.
+	DataDir string
+	// Now is the clock stamped on records; nil means time.Now.
+	Now func() time.Time
+	// Log receives slow queries and errors; nil discards them.
+	Log *slog.Logger
+	// MaxOpenConns bounds the PostgreSQL pool (default 16: beyond it only tails grow,
+	// PERFORMANCE.md).
+	MaxOpenConns int
+}
+
+// DB is an open attendance database.
+type DB struct {
+	gorm    *gorm.DB
+	now     func() time.Time
+	dialect string
+	pinKey  []byte
+}
+
+// Open opens (and for SQLite creates) the database. It does not migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	var (
+		dial    gorm.Dialector
+		dialect string
+	)
+	switch {
+	case cfg.URL == "":
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
+		}
+		dial = sqlite.Open(sqliteDSN(filepath.Join(dir, "diemcau.db")))
+		dialect = "sqlite"
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		dial = postgres.New(postgres.Config{DSN: cfg.URL})
+		dialect = "postgres"
+	case strings.HasPrefix(cfg.URL, "sqlite:"):
+		dial = sqlite.Open(sqliteDSN(strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//")))
+		dialect = "sqlite"
+	default:
+		return nil, fmt.Errorf("sqlstore: unsupported database URL scheme (want postgres:// or empty for SQLite)")
+	}
+	g, err := gorm.Open(dial, &gorm.Config{
+		// Single statements need no wrapping transaction; it costs ~45 % of
+		// throughput (PERFORMANCE.md). Multi-statement writes open their own.
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return now().UTC() },
+		Logger:                 newLogger(cfg.Log),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %w", err)
+	}
+	if dialect == "postgres" {
+		n := cfg.MaxOpenConns
+		if n <= 0 {
+			n = 16
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// SQLite serialises writers; a few connections let readers run beside one
+		// writer under WAL while busy_timeout absorbs the waits.
+		sqlDB.SetMaxOpenConns(4)
+	}
+	db := &DB{gorm: g, now: now, dialect: dialect}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// sqliteDSN adds the pragmas every connection needs: foreign keys on, WAL, a busy
+// timeout instead of immediate "database is locked", and write transactions that take
+// the lock up front so two of them cannot deadlock upgrading.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Gorm returns the underlying handle, for adapters in this module that share the
+// database (the live event bus); packages above bridge never see it.
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+// q starts a statement bound to ctx.
+func (db *DB) q(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+
+// tx runs fn in one transaction: every write in it lands, or none does.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// translate turns GORM and driver errors into attendance sentinels at the store
+// boundary, so nothing above sees gorm.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", what, attendance.ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", what, attendance.ErrConflict)
+	case errors.Is(err, gorm.ErrForeignKeyViolated), sqliteForeignKey(err):
+		return fmt.Errorf("%s: %w", what, attendance.ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// newLogger sends GORM's slow-query and error lines to log, without parameters so
+// PINs and hashes never reach the logs.
+func newLogger(log *slog.Logger) logger.Interface {
+	if log == nil {
+		return logger.Discard
+	}
+	return logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+	})
+}
+
+// sqliteForeignKey reports a SQLite foreign key failure that the dialector leaves
+// untranslated: ON DELETE RESTRICT fails with SQLITE_CONSTRAINT_TRIGGER (1811).
+func sqliteForeignKey(err error) bool {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	const constraintForeignKey, constraintTrigger = 787, 1811
+	return coded.Code() == constraintForeignKey || coded.Code() == constraintTrigger
+}

@@ -1,0 +1,122 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/diemcau/diemcau/attendance"
+	"gorm.io/gorm"
+)
+
+// list runs q twice: once to count every match, once for the asked page in order.
+func list[T any](q *gorm.DB, p attendance.Page, order string) (attendance.List[T], error) {
+	p = p.Clamp()
+	out := attendance.List[T]{Page: p, Items: []T{}}
+	if err := q.Session(&gorm.Session{}).Count(&out.Total).Error; err != nil {
+		return out, err
+	}
+	if out.Total == 0 {
+		return out, nil
+	}
+	err := q.Session(&gorm.Session{}).Order(order).Limit(p.Size).Offset(p.Offset()).Find(&out.Items).Error
+	return out, err
+}
+
+// contains adds a case-insensitive substring match on any of cols.
+func (db *DB) contains(q *gorm.DB, s string, cols ...string) *gorm.DB {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return q
+	}
+	op := "LIKE"
+	if db.dialect == "postgres" {
+		op = "ILIKE"
+	}
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+	conds := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		conds[i] = c + " " + op + ` ? ESCAPE '\'`
+		args[i] = pattern
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+// subtree is a recursive query for the organizations at and under the given roots; it
+// selects one column, id.
+const subtreeSQL = `WITH RECURSIVE tree(id) AS (
+	SELECT id FROM organizations WHERE id IN ?
+	UNION SELECT o.id FROM organizations o JOIN tree t ON o.parent_id = t.id
+) SELECT id FROM tree`
+
+// Subtree returns the IDs of the organizations at and under roots.
+func (db *DB) Subtree(ctx context.Context, roots ...int64) ([]int64, error) {
+	if len(roots) == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	err := db.q(ctx).Raw(subtreeSQL, roots).Scan(&ids).Error
+	return ids, translate(err, "organization subtree")
+}
+
+// The scope conditions, one per kind of record. A chair sees what concerns their
+// organizations; a member sees what concerns themselves.
+
+func scopeOrganizations(q *gorm.DB, s attendance.Scope) *gorm.DB {
+	switch {
+	case s.All:
+		return q
+	case len(s.OrgIDs) > 0:
+		return q.Where("organizations.id IN ?", s.OrgIDs)
+	}
+	return q.Where("organizations.id IN (SELECT organization_id FROM members WHERE id = ?)", s.MemberID)
+}
+
+func scopeMembers(q *gorm.DB, s attendance.Scope) *gorm.DB {
+	switch {
+	case s.All:
+		return q
+	case len(s.OrgIDs) > 0:
+		return q.Where("members.organization_id IN ?", s.OrgIDs)
+	}
+	return q.Where("members.id = ?", s.MemberID)
+}
+
+// chairPointsSQL selects the points a chair's organizations take part in: attached
+// to one of them, or inviting one of their members (a point attached to a đảng bộ is
+// chaired by the secretaries of its chi bộ).
+const chairPointsSQL = `SELECT po.point_id FROM point_organizations po WHERE po.organization_id IN @orgs
+	UNION SELECT i.point_id FROM invitations i JOIN members m ON m.id = i.member_id
+	WHERE m.organization_id IN @orgs AND i.removed_at IS NULL`
+
+func scopePoints(q *gorm.DB, s attendance.Scope) *gorm.DB {
+	switch {
+	case s.All:
+		return q
+	case len(s.OrgIDs) > 0:
+		return q.Where("points.id IN ("+chairPointsSQL+")", sql.Named("orgs", s.OrgIDs))
+	}
+	return q.Where("points.id IN (SELECT point_id FROM invitations WHERE member_id = ? AND removed_at IS NULL)", s.MemberID)
+}
+
+func scopeConferences(q *gorm.DB, s attendance.Scope) *gorm.DB {
+	switch {
+	case s.All:
+		return q
+	case len(s.OrgIDs) > 0:
+		return q.Where("conferences.id IN (SELECT p.conference_id FROM points p WHERE p.id IN ("+chairPointsSQL+"))",
+			sql.Named("orgs", s.OrgIDs))
+	}
+	return q.Where("conferences.id IN (SELECT conference_id FROM invitations WHERE member_id = ? AND removed_at IS NULL)", s.MemberID)
+}
+
+func scopeInvitations(q *gorm.DB, s attendance.Scope) *gorm.DB {
+	switch {
+	case s.All:
+		return q
+	case len(s.OrgIDs) > 0:
+		return q.Where("invitations.point_id IN ("+chairPointsSQL+")", sql.Named("orgs", s.OrgIDs))
+	}
+	return q.Where("invitations.member_id = ?", s.MemberID)
+}
