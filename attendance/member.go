@@ -95,3 +95,9 @@ type MemberFilter struct {
 	Scope          Scope
 	Page           Page
 }
+
+// ImportResult counts what a roster import did.
+type ImportResult struct {
+	Created int
+	Updated int
+}

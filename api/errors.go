@@ -1,0 +1,166 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gin-gonic/gin"
+)
+
+// errorStatus is the one table from errors to HTTP statuses and problem types. The
+// first match wins; anything unmatched is a 500 "internal".
+var errorStatus = []struct {
+	err    error
+	status int
+	kind   string
+}{
+	{attendance.ErrInvalid, http.StatusUnprocessableEntity, "validation"},
+	{attendance.ErrNotFound, http.StatusNotFound, "not-found"},
+	{attendance.ErrConflict, http.StatusConflict, "conflict"},
+	{attendance.ErrInvalidTransition, http.StatusConflict, "invalid-transition"},
+	{attendance.ErrBadCredentials, http.StatusUnauthorized, "bad-credentials"},
+	{attendance.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{attendance.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{attendance.ErrLocked, http.StatusTooManyRequests, "locked"},
+	{errRateLimited, http.StatusTooManyRequests, "rate-limited"},
+	{errMalformed, http.StatusBadRequest, "malformed"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
+	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type"},
+	{errCSRF, http.StatusForbidden, "csrf"},
+}
+
+// Errors of the HTTP layer itself.
+var (
+	errRateLimited = errors.New("rate limited")
+	errMalformed   = errors.New("malformed request")
+	errTooLarge    = errors.New("request too large")
+	errMediaType   = errors.New("unsupported media type")
+	errCSRF        = errors.New("missing or wrong CSRF token")
+)
+
+// problem is an RFC 9457 problem details document.
+type problem struct {
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail,omitempty"`
+	Errors []fieldProblem `json:"errors,omitempty"`
+}
+
+// fieldProblem is one problem with one field (and, in an import, one line).
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Line    int    `json:"line,omitempty"`
+	Param   string `json:"param,omitempty"`
+	Message string `json:"message"`
+}
+
+// problemFor builds the problem document for err in lang.
+func (s *Server) problemFor(err error, lang string) problem {
+	status, kind := http.StatusInternalServerError, "internal"
+	for _, e := range errorStatus {
+		if errors.Is(err, e.err) {
+			status, kind = e.status, e.kind
+			break
+		}
+	}
+	p := problem{Type: "/problems/" + kind, Title: s.i18n.T(lang, "problem."+kind), Status: status}
+	var ve *attendance.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			msg := s.i18n.T(lang, "field."+f.Code, map[string]any{"Param": f.Param})
+			if f.Line > 0 {
+				msg = s.i18n.T(lang, "field.line", map[string]any{"Line": f.Line}) + ": " + msg
+			}
+			p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Code: f.Code, Line: f.Line, Param: f.Param, Message: msg})
+		}
+	}
+	return p
+}
+
+// respondError answers with the problem for err. A 5xx is logged in full and answered
+// "internal error" without the cause.
+func (s *Server) respondError(c *gin.Context, err error) {
+	p := s.problemFor(err, lang(c))
+	if p.Status >= 500 {
+		s.log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+	}
+	if p.Status == http.StatusTooManyRequests {
+		c.Header("Retry-After", "60")
+	}
+	writeProblem(c, p)
+}
+
+func writeProblem(c *gin.Context, p problem) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Abort()
+	c.Data(p.Status, "application/problem+json; charset=utf-8", b)
+}
+
+// notFound answers an unknown route: a problem for the API, a page for people.
+func (s *Server) notFound(c *gin.Context) {
+	if wantsHTML(c) {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	s.respondError(c, attendance.ErrNotFound)
+}
+
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	l := lang(c)
+	writeProblem(c, problem{Type: "/problems/method-not-allowed", Title: s.i18n.T(l, "problem.method-not-allowed"),
+		Status: http.StatusMethodNotAllowed})
+}
+
+// wantsHTML reports whether a browser asked for a page rather than the API.
+func wantsHTML(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") {
+		return false
+	}
+	return strings.Contains(c.GetHeader("Accept"), "text/html")
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 problem instead of a
+// dropped connection.
+func (s *Server) recoverPanic() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(c.Request.Context(), "panic", "route", c.FullPath(), "panic", v)
+				s.respondError(c, errors.New("panic"))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// handleProblemDoc explains a problem type to a person who follows its link.
+func (s *Server) handleProblemDoc() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		kind := c.Param("type")
+		for _, e := range errorStatus {
+			if e.kind == kind {
+				l := lang(c)
+				c.JSON(http.StatusOK, gin.H{"type": "/problems/" + kind, "status": e.status,
+					"title": s.i18n.T(l, "problem."+kind)})
+				return
+			}
+		}
+		s.respondError(c, attendance.ErrNotFound)
+	}
+}
+
+var _ = slog.Default

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// languages are the page prefixes, the default first.
+var languages = []string{"vi", "en"}
+
+var langMatcher = language.NewMatcher([]language.Tag{language.Vietnamese, language.English})
+
+// translator holds every message in Vietnamese and English.
+type translator struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+}
+
+func newTranslator(files fs.FS) (*translator, error) {
+	b := i18n.NewBundle(language.Vietnamese)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	t := &translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
+	for _, lang := range languages {
+		if _, err := b.LoadMessageFileFS(files, lang+".json"); err != nil {
+			return nil, fmt.Errorf("api: load %s messages: %w", lang, err)
+		}
+		t.localizers[lang] = i18n.NewLocalizer(b, lang)
+	}
+	return t, nil
+}
+
+// T returns message id in lang, filled from data. A missing message shows its id, so a
+// gap is visible rather than fatal; a test checks both files have the same ids.
+func (t *translator) T(lang, id string, data ...any) string {
+	l, ok := t.localizers[lang]
+	if !ok {
+		l = t.localizers[languages[0]]
+	}
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	s, err := l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// setLang fixes the language of a page group.
+func setLang(lang string) gin.HandlerFunc {
+	return func(c *gin.Context) { c.Set(ctxLang, lang) }
+}
+
+const (
+	ctxLang      = "lang"
+	cookieLang   = "diemcau_lang"
+	ctxPrincipal = "principal"
+	ctxToken     = "token"
+	ctxByCookie  = "byCookie"
+)
+
+// lang is the language of a response: the page's prefix, else Accept-Language,
+// else Vietnamese.
+func lang(c *gin.Context) string {
+	if l := c.GetString(ctxLang); l != "" {
+		return l
+	}
+	tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return languages[0]
+	}
+	_, i, conf := langMatcher.Match(tags...)
+	if conf == language.No {
+		return languages[0]
+	}
+	return languages[i]
+}
+
+// pageLang picks the language for a redirect to the pages: the remembered choice,
+// else the browser's.
+func (s *Server) pageLang(c *gin.Context) string {
+	if v, err := c.Cookie(cookieLang); err == nil {
+		for _, l := range languages {
+			if v == l {
+				return l
+			}
+		}
+	}
+	return lang(c)
+}

@@ -1,0 +1,183 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gin-gonic/gin"
+)
+
+// pageData is what every page template receives.
+type pageData struct {
+	Lang      string
+	OtherLang string
+	// Path is the page's path without the language prefix, for the language switch.
+	Path      string
+	Me        *meJSON
+	CSRF      string
+	Title     string
+	Flash     string
+	Problem   *problem
+	Form      map[string]string
+	Data      any
+	PublicURL string
+}
+
+// T translates a message id in the page's language.
+func (d pageData) Hidden() template.HTML {
+	return template.HTML(`<input type="hidden" name="_csrf" value="` + template.HTMLEscapeString(d.CSRF) + `">`)
+}
+
+// FieldError returns the message for field in the page's problem, if any.
+func (d pageData) FieldError(field string) string {
+	if d.Problem == nil {
+		return ""
+	}
+	var msgs []string
+	for _, e := range d.Problem.Errors {
+		if e.Field == field {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// parsePages parses every template. Each page file defines "title" and "content" in
+// a template named after the file; layout.html wraps them.
+func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"t": func(lang, id string, args ...any) string {
+			if len(args) == 0 {
+				return tr.T(lang, id)
+			}
+			data := map[string]any{}
+			for i := 0; i+1 < len(args); i += 2 {
+				data[fmt.Sprint(args[i])] = args[i+1]
+			}
+			return tr.T(lang, id, data)
+		},
+		"roleIs": func(me *meJSON, roles ...string) bool {
+			if me == nil {
+				return false
+			}
+			for _, r := range roles {
+				if string(me.Role) == r {
+					return true
+				}
+			}
+			return false
+		},
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"derefs": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"add": func(a, b int) int { return a + b },
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("api: parse layout: %w", err)
+	}
+	names, err := fs.Glob(files, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("api: parse %s: %w", name, err)
+		}
+		pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return pages, nil
+}
+
+// newPage fills the data every page shares.
+func (s *Server) newPage(c *gin.Context, titleID string) pageData {
+	l := lang(c)
+	other := "en"
+	if l == "en" {
+		other = "vi"
+	}
+	d := pageData{Lang: l, OtherLang: other, Title: s.i18n.T(l, titleID), PublicURL: s.cfg.PublicURL,
+		Path: strings.TrimPrefix(c.Request.URL.Path, "/"+l)}
+	if c.Request.URL.RawQuery != "" {
+		d.Path += "?" + c.Request.URL.RawQuery
+	}
+	if p, ok := principal(c); ok {
+		me := toMe(p)
+		d.Me = &me
+		d.CSRF = s.csrfToken(c.GetString(ctxToken))
+	}
+	if f, err := c.Cookie("diemcau_flash"); err == nil && f != "" {
+		d.Flash = s.i18n.T(l, f)
+		http.SetCookie(c.Writer, &http.Cookie{Name: "diemcau_flash", Path: "/", MaxAge: -1})
+	}
+	return d
+}
+
+// render writes page name with status. Rendering into a buffer first means a template
+// error becomes a clean 500, not half a page.
+func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.respondError(c, fmt.Errorf("no page %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", d); err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(s.i18n.T(d.Lang, "problem.internal")))
+		return
+	}
+	c.Header("Content-Language", d.Lang)
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderError shows an error page for status.
+func (s *Server) renderError(c *gin.Context, status int) {
+	d := s.newPage(c, "page.error")
+	d.Data = status
+	s.render(c, status, "error", d)
+}
+
+// flash remembers a message id for the next page, across a redirect.
+func (s *Server) flash(c *gin.Context, id string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: "diemcau_flash", Value: id, Path: "/", MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies()})
+}
+
+// requirePage sends a visitor without a session to the sign-in page, and one with the
+// wrong role to an error page.
+func (s *Server) requirePage(roles ...attendance.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := principal(c)
+		if !ok {
+			c.Redirect(http.StatusSeeOther, "/"+lang(c)+"/login?next="+urlQueryEscape(c.Request.URL.RequestURI()))
+			c.Abort()
+			return
+		}
+		if !p.Is(roles...) {
+			s.renderError(c, http.StatusForbidden)
+			c.Abort()
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes lays out the whole HTTP surface on one screen.
+func (s *Server) routes() {
+	const (
+		admin      = attendance.RoleAdmin
+		organizer  = attendance.RoleOrganizer
+		supervisor = attendance.RoleSupervisor
+		chair      = attendance.RoleChair
+		member     = attendance.RoleMember
+	)
+	anyone := []attendance.Role{admin, organizer, supervisor, chair, member}
+	staff := []attendance.Role{admin, organizer, supervisor}
+
+	r := s.engine
+	r.Use(s.recoverPanic(), s.observe(), s.authenticate())
+	r.NoRoute(s.notFound)
+	r.NoMethod(s.methodNotAllowed)
+
+	r.GET("/healthz", s.handleHealthz())
+	r.GET("/readyz", s.handleReadyz())
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{})))
+	r.StaticFS("/static", staticFS())
+	r.GET("/problems/:type", s.handleProblemDoc())
+
+	v1 := r.Group("/api/v1", s.csrf())
+	v1.POST("/auth/login", s.handleLogin())
+	v1.POST("/auth/logout", s.handleLogout())
+	v1.GET("/auth/me", s.require(anyone...), s.handleMe())
+
+	v1.GET("/accounts", s.require(admin), s.handleAccountList())
+	v1.POST("/accounts", s.require(admin), s.handleAccountCreate())
+	v1.GET("/accounts/:id", s.require(admin), s.handleAccountGet())
+	v1.PATCH("/accounts/:id", s.require(admin), s.handleAccountUpdate())
+	v1.DELETE("/accounts/:id", s.require(admin), s.handleAccountDelete())
+
+	v1.GET("/organizations", s.require(anyone...), s.handleOrganizationList())
+	v1.POST("/organizations", s.require(admin), s.handleOrganizationCreate())
+	v1.GET("/organizations/:id", s.require(anyone...), s.handleOrganizationGet())
+	v1.PATCH("/organizations/:id", s.require(admin), s.handleOrganizationUpdate())
+	v1.DELETE("/organizations/:id", s.require(admin), s.handleOrganizationDelete())
+
+	v1.GET("/members", s.require(anyone...), s.handleMemberList())
+	v1.POST("/members", s.require(admin), s.handleMemberCreate())
+	v1.POST("/members/import", s.require(admin), s.handleMemberImport())
+	v1.GET("/members/:id", s.require(anyone...), s.handleMemberGet())
+	v1.PATCH("/members/:id", s.require(admin), s.handleMemberUpdate())
+	v1.DELETE("/members/:id", s.require(admin), s.handleMemberDelete())
+
+	v1.GET("/conferences", s.require(anyone...), s.handleConferenceList())
+	v1.POST("/conferences", s.require(admin, organizer), s.handleConferenceCreate())
+	v1.GET("/conferences/:id", s.require(anyone...), s.handleConferenceGet())
+	v1.PATCH("/conferences/:id", s.require(admin, organizer), s.handleConferenceUpdate())
+	v1.DELETE("/conferences/:id", s.require(admin, organizer), s.handleConferenceDelete())
+	for _, action := range []string{"start", "end", "close"} {
+		v1.POST("/conferences/:id/"+action, s.require(admin, organizer), s.handleConferenceTransition(action))
+	}
+	v1.GET("/conferences/:id/points", s.require(anyone...), s.handlePointList())
+	v1.POST("/conferences/:id/points", s.require(admin, organizer), s.handlePointCreate())
+	v1.GET("/conferences/:id/invitations", s.require(anyone...), s.handleInvitationList())
+	v1.POST("/conferences/:id/invitations", s.require(admin, organizer), s.handleInvitationCreate())
+	v1.POST("/conferences/:id/invitations/generate", s.require(admin, organizer), s.handleInvitationGenerate())
+
+	v1.GET("/points/:id", s.require(anyone...), s.handlePointGet())
+	v1.PATCH("/points/:id", s.require(admin, organizer), s.handlePointUpdate())
+	v1.DELETE("/points/:id", s.require(admin, organizer), s.handlePointDelete())
+
+	v1.GET("/invitations/:id", s.require(anyone...), s.handleInvitationGet())
+	v1.PATCH("/invitations/:id", s.require(admin, organizer), s.handleInvitationUpdate())
+	v1.DELETE("/invitations/:id", s.require(admin, organizer), s.handleInvitationDelete())
+
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/"+s.pageLang(c)+"/") })
+	for _, lang := range languages {
+		s.pageRoutes(r.Group("/"+lang, s.csrf(), setLang(lang)), staff)
+	}
+}

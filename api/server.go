@@ -1,0 +1,151 @@
+// Package api is diemcau's HTTP surface: the JSON API under /api/v1, the pages, health
+// and metrics. It sees the attendance record only through the Store interface it
+// declares, and never imports GORM or pion.
+package api
+
+import (
+	"context"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/web"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Store is what the API needs of the attendance record. attendance/sqlstore.DB
+// implements it.
+type Store interface {
+	Ping(ctx context.Context) error
+
+	AuthenticateStaff(ctx context.Context, login, password string) (attendance.Principal, error)
+	AuthenticateMember(ctx context.Context, code, pin string) (attendance.Principal, error)
+	CreateSession(ctx context.Context, p attendance.Principal, ttl time.Duration) (string, error)
+	SessionPrincipal(ctx context.Context, token string) (attendance.Principal, error)
+	DeleteSession(ctx context.Context, token string) error
+
+	CreateAccount(ctx context.Context, a *attendance.Account, password string) error
+	Account(ctx context.Context, id int64) (attendance.Account, error)
+	Accounts(ctx context.Context, role attendance.Role, query string, p attendance.Page) (attendance.List[attendance.Account], error)
+	UpdateAccount(ctx context.Context, a *attendance.Account, password string) error
+	DeleteAccount(ctx context.Context, id int64) error
+
+	CreateOrganization(ctx context.Context, o *attendance.Organization) error
+	Organization(ctx context.Context, s attendance.Scope, id int64) (attendance.Organization, error)
+	Organizations(ctx context.Context, f attendance.OrganizationFilter) (attendance.List[attendance.Organization], error)
+	UpdateOrganization(ctx context.Context, o *attendance.Organization) error
+	DeleteOrganization(ctx context.Context, id int64) error
+
+	CreateMember(ctx context.Context, m *attendance.Member, pin string) error
+	Member(ctx context.Context, s attendance.Scope, id int64) (attendance.Member, error)
+	Members(ctx context.Context, f attendance.MemberFilter) (attendance.List[attendance.Member], error)
+	UpdateMember(ctx context.Context, m *attendance.Member, pin string) error
+	DeleteMember(ctx context.Context, id int64) error
+	ImportMembers(ctx context.Context, rows []attendance.RosterRow) (attendance.ImportResult, error)
+
+	CreateConference(ctx context.Context, c *attendance.Conference) error
+	Conference(ctx context.Context, s attendance.Scope, id int64) (attendance.Conference, error)
+	Conferences(ctx context.Context, f attendance.ConferenceFilter) (attendance.List[attendance.Conference], error)
+	UpdateConference(ctx context.Context, c *attendance.Conference) error
+	DeleteConference(ctx context.Context, id int64) error
+	TransitionConference(ctx context.Context, id int64, action string) (attendance.Conference, error)
+
+	CreatePoint(ctx context.Context, p *attendance.Point) error
+	Point(ctx context.Context, s attendance.Scope, id int64) (attendance.Point, error)
+	Points(ctx context.Context, f attendance.PointFilter) (attendance.List[attendance.Point], error)
+	UpdatePoint(ctx context.Context, p *attendance.Point) error
+	DeletePoint(ctx context.Context, id int64) error
+
+	Invitations(ctx context.Context, f attendance.InvitationFilter) (attendance.List[attendance.InvitationView], error)
+	Invitation(ctx context.Context, s attendance.Scope, id int64) (attendance.InvitationView, error)
+	CreateInvitation(ctx context.Context, inv *attendance.Invitation) error
+	UpdateInvitation(ctx context.Context, inv *attendance.Invitation) error
+	DeleteInvitation(ctx context.Context, id int64) error
+	GenerateInvitations(ctx context.Context, conferenceID int64) (int64, error)
+}
+
+// Config holds the server's settings; cmd reads them from the environment.
+type Config struct {
+	// PublicURL is the base URL people reach the service at; an https URL marks
+	// cookies Secure.
+	PublicURL string
+	// Secret signs CSRF tokens.
+	Secret []byte
+	// SessionTTL is how long a sign-in lasts (default 12 h).
+	SessionTTL time.Duration
+	// LoginRate limits sign-in attempts per client address and per login, in the
+	// ulule/limiter form "N-M" (default "20-M" per address, "10-M" per login).
+	LoginRatePerAddress string
+	LoginRatePerLogin   string
+	// Metrics is where request metrics are registered and what /metrics serves; nil
+	// makes a fresh registry.
+	Metrics *prometheus.Registry
+	// Version is shown in /healthz.
+	Version string
+}
+
+// Server is the HTTP handler of the whole service.
+type Server struct {
+	log     *slog.Logger
+	store   Store
+	cfg     Config
+	engine  *gin.Engine
+	i18n    *translator
+	pages   map[string]*template.Template
+	limits  *loginLimits
+	metrics *httpMetrics
+}
+
+// NewServer builds the handler with every dependency it needs.
+func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	tr, err := newTranslator(web.I18n())
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(web.Templates(), tr)
+	if err != nil {
+		return nil, err
+	}
+	limits, err := newLoginLimits(cfg.LoginRatePerAddress, cfg.LoginRatePerLogin)
+	if err != nil {
+		return nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		log:     log,
+		store:   store,
+		cfg:     cfg,
+		engine:  gin.New(),
+		i18n:    tr,
+		pages:   pages,
+		limits:  limits,
+		metrics: newHTTPMetrics(cfg.Metrics),
+	}
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.ContextWithFallback = true
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// secureCookies reports whether cookies must be marked Secure.
+func (s *Server) secureCookies() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
+
+func staticFS() http.FileSystem {
+	return http.FS(web.Static())
+}
+
+var _ fs.FS = web.Static()

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/diemcau/diemcau/api"
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// errUsage marks a command line that could not be understood; it exits 2.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+const usage = `diemcau — attendance at the bridge points of online conferences
+
+Usage:
+  diemcau serve [--demo]      run the service (migrates the database first)
+  diemcau migrate             bring the database schema up to date
+  diemcau demo                load the demo province and print how to sign in
+  diemcau admin create        create a staff account
+  diemcau version             print the version
+
+Every command reads DIEMCAU_* environment variables (see README.md).
+Run "diemcau <command> --help" for a command's flags.
+`
+
+// run is the whole program; main only calls it, so tests can too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return cmdAdmin(ctx, rest, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "diemcau", version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+// parseFlags parses a command's flags; --help prints them and ends the command
+// without error.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, help string) (ok bool, err error) {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), help)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return false, nil
+		}
+		return false, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return false, errUsage
+	}
+	return true, nil
+}
+
+func newLogger(cfg config, stderr io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
+}
+
+// openDB opens and migrates the database and loads the store's keys.
+func openDB(ctx context.Context, cfg config, log *slog.Logger) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.LoadKeys(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "load the demo province (once) and print how to sign in as each role")
+	if ok, err := parseFlags(fs, args, stdout, stderr, "Usage: diemcau serve [--demo]\n\nRun the service. The database is migrated first; an empty one gets an admin account.\n\n"); !ok {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret := cfg.Secret
+	if secret == nil {
+		if secret, err = db.GeneratedSecret(ctx); err != nil {
+			return err
+		}
+	}
+	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = localURL(ln.Addr())
+	}
+	if *demo {
+		info, err := loadDemo(ctx, db, time.Now())
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+		printDemo(stdout, base, info)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := api.NewServer(log, db, api.Config{PublicURL: base, Secret: secret, SessionTTL: cfg.SessionTTL,
+		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	go sweepSessions(ctx, db, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "diemcau %s listening on %s (database: %s)\n", version, localURL(ln.Addr()), db.Dialect())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// localURL is the URL of a listener for this machine's own browser.
+func localURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := "localhost"
+	if !tcp.IP.IsUnspecified() {
+		host = tcp.IP.String()
+		if tcp.IP.To4() == nil {
+			host = "[" + host + "]"
+		}
+	}
+	return fmt.Sprintf("http://%s:%d", host, tcp.Port)
+}
+
+// sweepSessions removes expired sessions every hour until ctx ends.
+func sweepSessions(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := db.DeleteExpiredSessions(ctx); err != nil {
+				log.Warn("sweep sessions", "err", err)
+			} else if n > 0 {
+				log.Info("swept sessions", "count", n)
+			}
+		}
+	}
+}
+
+// ensureAdmin creates the first admin on an empty database, printing a generated
+// password once when none is configured.
+func ensureAdmin(ctx context.Context, db *sqlstore.DB, cfg config, stdout io.Writer) error {
+	n, err := db.CountAccounts(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw, generated := cfg.AdminPassword, false
+	if pw == "" {
+		pw, generated = newPassword(), true
+	}
+	a := attendance.Account{Login: cfg.AdminLogin, DisplayName: "Quản trị viên", Role: attendance.RoleAdmin, Active: true}
+	if err := db.CreateAccount(ctx, &a, pw); err != nil {
+		return fmt.Errorf("create first admin %q: %w", cfg.AdminLogin, err)
+	}
+	if generated {
+		fmt.Fprintf(stdout, "\nFirst start: created admin %q with password %s\n(shown once; change it after signing in)\n\n", a.Login, pw)
+	} else {
+		fmt.Fprintf(stdout, "First start: created admin %q with the password from DIEMCAU_ADMIN_PASSWORD\n", a.Login)
+	}
+	return nil
+}
+
+// newPassword returns 16 random characters from an alphabet without look-alikes.
+func newPassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b[i] = alphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	if ok, err := parseFlags(fs, args, stdout, stderr, "Usage: diemcau migrate\n\nBring the database schema up to date (SQLite or PostgreSQL, per DIEMCAU_DATABASE_URL).\n"); !ok {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Log: newLogger(cfg, stderr)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	before, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	after, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if before == after {
+		fmt.Fprintf(stdout, "schema is up to date (%s, %s)\n", after, db.Dialect())
+	} else {
+		fmt.Fprintf(stdout, "migrated %s from %q to %q\n", db.Dialect(), before, after)
+	}
+	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	if ok, err := parseFlags(fs, args, stdout, stderr, "Usage: diemcau demo\n\nLoad the demo province (once) with a conference live now, and print how to sign in as each role.\n"); !ok {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
+		return err
+	}
+	info, err := loadDemo(ctx, db, time.Now())
+	if err != nil {
+		return err
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = "http://localhost" + cfg.Addr
+	}
+	printDemo(stdout, base, info)
+	return nil
+}
+
+func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const help = "Usage: diemcau admin create --login NAME [--role admin|organizer|supervisor] [--name \"Full name\"] [--password-file FILE]\n\nCreate a staff account. Without --password-file (or DIEMCAU_ADMIN_PASSWORD) a password is generated and printed once.\n\n"
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(stdout, help)
+			return nil
+		}
+		fmt.Fprint(stderr, help)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	login := fs.String("login", "", "login (required)")
+	role := fs.String("role", "admin", "admin, organizer or supervisor")
+	name := fs.String("name", "", "display name")
+	pwFile := fs.String("password-file", "", "read the password from this file")
+	if ok, err := parseFlags(fs, args[1:], stdout, stderr, help); !ok {
+		return err
+	}
+	if *login == "" {
+		fmt.Fprint(stderr, "--login is required\n\n"+help)
+		return errUsage
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	pw, generated := cfg.AdminPassword, false
+	if *pwFile != "" {
+		b, err := readSecretFile(*pwFile)
+		if err != nil {
+			return err
+		}
+		pw = b
+	}
+	if pw == "" {
+		pw, generated = newPassword(), true
+	}
+	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := attendance.Account{Login: *login, DisplayName: *name, Role: attendance.Role(*role), Active: true}
+	if err := db.CreateAccount(ctx, &a, pw); err != nil {
+		var ve *attendance.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("cannot create account: %s", describe(ve))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s account %q (id %d)\n", a.Role, a.Login, a.ID)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s (shown once)\n", pw)
+	}
+	return nil
+}
+
+// describe puts a validation error in words for the terminal.
+func describe(ve *attendance.ValidationError) string {
+	var parts []string
+	for _, f := range ve.Fields {
+		p := f.Field + " " + strings.ReplaceAll(f.Code, "_", " ")
+		if f.Param != "" {
+			p += " (" + f.Param + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
