@@ -1,0 +1,186 @@
+package bridge
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Kind is what a token lets its holder do.
+type Kind byte
+
+// The token kinds. Each is signed with its kind, so one cannot pass for another.
+const (
+	KindCheckIn   Kind = 1 // the rotating check-in code on the console
+	KindRollCall  Kind = 2 // the rotating code of a roll call
+	KindStatic    Kind = 3 // the printed check-in code: valid only in the check-in window
+	KindMaterials Kind = 4 // opens the point's materials
+	KindTicket    Kind = 5 // a short-lived check-in ticket held by the phone page
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindCheckIn:
+		return "checkin"
+	case KindRollCall:
+		return "rollcall"
+	case KindStatic:
+		return "static"
+	case KindMaterials:
+		return "materials"
+	case KindTicket:
+		return "ticket"
+	}
+	return fmt.Sprintf("kind(%d)", byte(k))
+}
+
+// Token is the signed content of a QR code: which point of which conference, for what,
+// and when. Window counts rotation periods since the Unix epoch for rotating kinds, is 0
+// for static and materials codes, and is the expiry (Unix seconds) for tickets.
+// Ref carries the roll call of a roll-call token.
+type Token struct {
+	Kind         Kind
+	ConferenceID int64
+	PointID      int64
+	Window       int64
+	Ref          int64
+}
+
+const (
+	tokenVersion = 1
+	macLen       = 16 // 128 bits of HMAC-SHA256: ample against forgery, short in a QR
+)
+
+// Signer signs and verifies tokens under the server secret.
+type Signer struct {
+	key    []byte
+	rotate time.Duration
+}
+
+// NewSigner returns a signer for secret with rotation period rotate. It derives its own
+// key from the secret, so the same secret can sign other things safely.
+func NewSigner(secret []byte, rotate time.Duration) *Signer {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("diemcau/bridge/token/v1"))
+	if rotate <= 0 {
+		rotate = 30 * time.Second
+	}
+	return &Signer{key: mac.Sum(nil), rotate: rotate}
+}
+
+// Rotate is the rotation period.
+func (s *Signer) Rotate() time.Duration { return s.rotate }
+
+// Window returns the rotation window that t falls in.
+func (s *Signer) Window(t time.Time) int64 { return t.UnixNano() / int64(s.rotate) }
+
+// WindowStart is when window w begins.
+func (s *Signer) WindowStart(w int64) time.Time { return time.Unix(0, w*int64(s.rotate)) }
+
+// Sign encodes t as a short URL-safe string: the fields as varints, then the MAC.
+func (s *Signer) Sign(t Token) string {
+	buf := make([]byte, 0, 2+4*binary.MaxVarintLen64+macLen)
+	buf = append(buf, tokenVersion, byte(t.Kind))
+	buf = binary.AppendUvarint(buf, uint64(t.ConferenceID))
+	buf = binary.AppendUvarint(buf, uint64(t.PointID))
+	buf = binary.AppendVarint(buf, t.Window)
+	buf = binary.AppendUvarint(buf, uint64(t.Ref))
+	buf = append(buf, s.mac(buf)...)
+	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+func (s *Signer) mac(b []byte) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write(b)
+	return m.Sum(nil)[:macLen]
+}
+
+// Parse checks the signature of a token string and decodes it, without judging its
+// time or kind. It returns ErrTokenMalformed or ErrTokenForged.
+func (s *Signer) Parse(str string) (Token, error) {
+	if len(str) == 0 || len(str) > 128 {
+		return Token{}, ErrTokenMalformed
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(str)
+	if err != nil || len(b) < 2+4+macLen {
+		return Token{}, ErrTokenMalformed
+	}
+	body, sig := b[:len(b)-macLen], b[len(b)-macLen:]
+	if !hmac.Equal(sig, s.mac(body)) {
+		return Token{}, ErrTokenForged
+	}
+	if body[0] != tokenVersion {
+		return Token{}, ErrTokenMalformed
+	}
+	t := Token{Kind: Kind(body[1])}
+	rest := body[2:]
+	var fields [4]int64
+	for i := range fields {
+		var (
+			v uint64
+			n int
+		)
+		if i == 2 {
+			var sv int64
+			sv, n = binary.Varint(rest)
+			v = uint64(sv)
+		} else {
+			v, n = binary.Uvarint(rest)
+		}
+		if n <= 0 {
+			return Token{}, ErrTokenMalformed
+		}
+		fields[i], rest = int64(v), rest[n:]
+	}
+	if len(rest) != 0 {
+		return Token{}, ErrTokenMalformed
+	}
+	t.ConferenceID, t.PointID, t.Window, t.Ref = fields[0], fields[1], fields[2], fields[3]
+	return t, nil
+}
+
+// Current returns the rotating token of kind for a point at now.
+func (s *Signer) Current(kind Kind, conferenceID, pointID int64, now time.Time) Token {
+	return Token{Kind: kind, ConferenceID: conferenceID, PointID: pointID, Window: s.Window(now)}
+}
+
+// Verify parses str and checks that it is a token of kind that is valid at now: for
+// rotating kinds, the current or the previous window. Static and materials tokens carry
+// no time; the caller checks the conference's check-in window for those. Tickets are
+// valid until their expiry.
+func (s *Signer) Verify(str string, kind Kind, now time.Time) (Token, error) {
+	t, err := s.Parse(str)
+	if err != nil {
+		return t, err
+	}
+	if t.Kind != kind {
+		return t, ErrTokenKind
+	}
+	switch kind {
+	case KindCheckIn, KindRollCall:
+		w := s.Window(now)
+		switch {
+		case t.Window > w:
+			return t, ErrTokenNotYetValid
+		case t.Window < w-1:
+			return t, ErrTokenExpired
+		}
+	case KindTicket:
+		if now.Unix() >= t.Window {
+			return t, ErrTokenExpired
+		}
+	}
+	return t, nil
+}
+
+// Ticket returns a ticket for the point of t lasting ttl from now: what the phone page
+// keeps after opening a fresh code, so a slow or retried submission still counts.
+// Ref keeps the kind of the code exchanged, so a ticket from a printed code stays
+// marked lower assurance.
+func (s *Signer) Ticket(t Token, now time.Time, ttl time.Duration) string {
+	return s.Sign(Token{Kind: KindTicket, ConferenceID: t.ConferenceID, PointID: t.PointID,
+		Window: now.Add(ttl).Unix(), Ref: int64(t.Kind)})
+}
