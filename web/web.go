@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed all:templates all:static all:i18n
+//go:embed all:templates all:static all:i18n all:fonts
 var files embed.FS
 
 // Templates holds the page templates (*.html).
@@ -19,6 +19,9 @@ func Static() fs.FS { return sub("static") }
 
 // I18n holds one message file per language: vi.json, en.json.
 func I18n() fs.FS { return sub("i18n") }
+
+// Font returns an embedded font file, e.g. "LiberationSerif-Regular.ttf".
+func Font(name string) ([]byte, error) { return files.ReadFile("fonts/" + name) }
 
 func sub(dir string) fs.FS {
 	f, err := fs.Sub(files, dir)
