@@ -15,6 +15,7 @@ import (
 // Append new migrations; never edit one that has shipped.
 var migrations = []*gormigrate.Migration{
 	{ID: "202611220001_registry", Migrate: migrateRegistry, Rollback: rollbackRegistry},
+	{ID: "202611220002_checkin", Migrate: migrateCheckin, Rollback: rollbackCheckin},
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at
@@ -194,4 +195,119 @@ func migrateRegistry(tx *gorm.DB) error {
 func rollbackRegistry(tx *gorm.DB) error {
 	return tx.Migrator().DropTable("invitations", "point_organizations", "points",
 		"conferences", "sessions", "accounts", "members", "organizations", "settings")
+}
+
+// The tables of migration 202611220002, frozen: check-ins, roll calls, sign-in
+// throttling, documents and read receipts.
+type (
+	m2CheckIn struct {
+		ID             int64         `gorm:"primaryKey"`
+		ConferenceID   int64         `gorm:"not null;uniqueIndex:ux_checkin_member,priority:1;index:ix_checkin_device,priority:1"`
+		Conference     *m1Conference `gorm:"constraint:OnDelete:CASCADE"`
+		MemberID       int64         `gorm:"not null;uniqueIndex:ux_checkin_member,priority:2"`
+		Member         *m1Member     `gorm:"constraint:OnDelete:RESTRICT"`
+		PointID        int64         `gorm:"not null;index"`
+		Point          *m1Point      `gorm:"constraint:OnDelete:RESTRICT"`
+		At             time.Time     `gorm:"not null"`
+		Method         string        `gorm:"size:16;not null"`
+		DeviceID       string        `gorm:"size:64;not null;index:ix_checkin_device,priority:2"`
+		SharedDevice   bool          `gorm:"not null"`
+		Confirmed      bool          `gorm:"not null"`
+		Reason         string        `gorm:"size:500;not null"`
+		ByAccountID    *int64
+		ByMemberID     *int64
+		Moves          int `gorm:"not null"`
+		CheckedOutAt   *time.Time
+		CheckoutReason string `gorm:"size:500;not null"`
+		UndoneAt       *time.Time
+		UndoReason     string `gorm:"size:500;not null"`
+		UpdatedAt      time.Time
+	}
+	m2CheckInEvent struct {
+		ID           int64         `gorm:"primaryKey"`
+		ConferenceID int64         `gorm:"not null;index:ix_event_point,priority:1"`
+		Conference   *m1Conference `gorm:"constraint:OnDelete:CASCADE"`
+		PointID      int64         `gorm:"not null;index:ix_event_point,priority:2"`
+		MemberID     int64         `gorm:"not null;index"`
+		Kind         string        `gorm:"size:16;not null"`
+		At           time.Time     `gorm:"not null;index:ix_event_point,priority:3"`
+		Reason       string        `gorm:"size:500;not null"`
+		ByAccountID  *int64
+		ByMemberID   *int64
+	}
+	m2CheckInKey struct {
+		Key       string    `gorm:"primaryKey;size:64"`
+		MemberID  int64     `gorm:"not null"`
+		CheckInID int64     `gorm:"not null"`
+		Result    string    `gorm:"size:16;not null"`
+		CreatedAt time.Time `gorm:"index"`
+	}
+	m2SignInFailure struct {
+		Key         string `gorm:"primaryKey;size:200"`
+		Failures    int    `gorm:"not null"`
+		WindowStart time.Time
+		LockedUntil *time.Time
+	}
+	m2RollCall struct {
+		ID           int64         `gorm:"primaryKey"`
+		ConferenceID int64         `gorm:"not null;index"`
+		Conference   *m1Conference `gorm:"constraint:OnDelete:CASCADE"`
+		PointID      *int64        `gorm:"index"`
+		Point        *m1Point      `gorm:"constraint:OnDelete:CASCADE"`
+		StartedAt    time.Time
+		EndsAt       time.Time
+		ByAccountID  *int64
+		ByMemberID   *int64
+	}
+	m2RollCallAnswer struct {
+		RollCallID int64       `gorm:"primaryKey"`
+		RollCall   *m2RollCall `gorm:"constraint:OnDelete:CASCADE"`
+		MemberID   int64       `gorm:"primaryKey"`
+		Member     *m1Member   `gorm:"constraint:OnDelete:RESTRICT"`
+		PointID    int64       `gorm:"not null"`
+		At         time.Time
+	}
+	m2Document struct {
+		ID           int64         `gorm:"primaryKey"`
+		ConferenceID int64         `gorm:"not null;index"`
+		Conference   *m1Conference `gorm:"constraint:OnDelete:CASCADE"`
+		Title        string        `gorm:"size:300;not null"`
+		FileName     string        `gorm:"size:255;not null"`
+		ContentType  string        `gorm:"size:100;not null"`
+		Size         int64         `gorm:"not null"`
+		SHA256       string        `gorm:"column:sha256;size:64;not null"`
+		Secret       bool          `gorm:"not null"`
+		Data         []byte        `gorm:"not null"`
+		ByAccountID  *int64
+		CreatedAt    time.Time
+	}
+	m2ReadReceipt struct {
+		DocumentID int64       `gorm:"primaryKey"`
+		Document   *m2Document `gorm:"constraint:OnDelete:CASCADE"`
+		MemberID   int64       `gorm:"primaryKey;index"`
+		Member     *m1Member   `gorm:"constraint:OnDelete:RESTRICT"`
+		PointID    int64       `gorm:"not null"`
+		FirstAt    time.Time
+		LastAt     time.Time
+		Opens      int `gorm:"not null"`
+	}
+)
+
+func (m2CheckIn) TableName() string        { return "check_ins" }
+func (m2CheckInEvent) TableName() string   { return "check_in_events" }
+func (m2CheckInKey) TableName() string     { return "check_in_keys" }
+func (m2SignInFailure) TableName() string  { return "sign_in_failures" }
+func (m2RollCall) TableName() string       { return "roll_calls" }
+func (m2RollCallAnswer) TableName() string { return "roll_call_answers" }
+func (m2Document) TableName() string       { return "documents" }
+func (m2ReadReceipt) TableName() string    { return "read_receipts" }
+
+func migrateCheckin(tx *gorm.DB) error {
+	return tx.AutoMigrate(&m2CheckIn{}, &m2CheckInEvent{}, &m2CheckInKey{}, &m2SignInFailure{},
+		&m2RollCall{}, &m2RollCallAnswer{}, &m2Document{}, &m2ReadReceipt{})
+}
+
+func rollbackCheckin(tx *gorm.DB) error {
+	return tx.Migrator().DropTable("read_receipts", "documents", "roll_call_answers", "roll_calls",
+		"sign_in_failures", "check_in_keys", "check_in_events", "check_ins")
 }

@@ -1,0 +1,350 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// CheckIn records a member's presence at a point, once per conference: a repeated key
+// returns the first answer; a member already in returns "already"; a member checked in
+// at another point is moved. It returns ErrInvalid, ErrNotFound (conference),
+// ErrCheckinNotOpen, ErrCheckinClosed, ErrNotInvited or ErrKeyReused.
+func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendance.CheckInOutcome, error) {
+	var out attendance.CheckInOutcome
+	if err := in.Validate(); err != nil {
+		return out, err
+	}
+	var conf attendance.Conference
+	if err := db.q(ctx).First(&conf, in.ConferenceID).Error; err != nil {
+		return out, translate(err, fmt.Sprintf("conference %d", in.ConferenceID))
+	}
+	now := db.now().UTC()
+	if err := conf.CheckinWindow(now); err != nil {
+		return out, err
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = db.checkIn(tx, conf, in, now)
+		return err
+	})
+	if err != nil {
+		return attendance.CheckInOutcome{}, err
+	}
+	out.Late = conf.IsLate(out.CheckIn.At)
+	out.WrongPoint = out.InvitedPointID != 0 && out.InvitedPointID != out.CheckIn.PointID
+	return out, nil
+}
+
+func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckInOutcome, error) {
+	var out attendance.CheckInOutcome
+	// The key goes in first: a concurrent request with the same key waits on its
+	// unique index and then finds the first one's answer.
+	if in.Key != "" {
+		key := attendance.CheckInKey{Key: in.Key, MemberID: in.MemberID, CreatedAt: now}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&key)
+		if res.Error != nil {
+			return out, translate(res.Error, "check-in key")
+		}
+		if res.RowsAffected == 0 {
+			return db.replay(tx, in)
+		}
+	}
+	var inv attendance.Invitation
+	err := tx.Where("conference_id = ? AND member_id = ? AND removed_at IS NULL", conf.ID, in.MemberID).First(&inv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return out, attendance.ErrNotInvited
+	} else if err != nil {
+		return out, translate(err, "find invitation")
+	}
+	out.InvitedPointID = inv.PointID
+
+	ci, err := lockCheckIn(tx, conf.ID, in.MemberID)
+	if err != nil && !errors.Is(err, attendance.ErrNotFound) {
+		return out, err
+	}
+	if ci.ID == 0 {
+		// Nothing to lock yet: try to be first. A concurrent first check-in of the same
+		// member makes the insert do nothing once the other commits; then it is read
+		// back and this request carries on as "already" or "moved".
+		fresh, inserted, err := db.insertCheckIn(tx, conf, in, now)
+		if err != nil {
+			return out, err
+		}
+		if !inserted {
+			if ci, err = lockCheckIn(tx, conf.ID, in.MemberID); err != nil {
+				return out, err
+			}
+		} else {
+			ci = fresh
+			out.CheckIn, out.Result = fresh, attendance.ResultCreated
+		}
+	}
+	kind := attendance.EventCheckIn
+	if in.Method == attendance.MethodManual {
+		kind = attendance.EventManual
+	}
+	switch {
+	case out.Result == attendance.ResultCreated:
+	case !ci.Active():
+		fresh, err := db.newCheckIn(tx, conf, in, now)
+		if err != nil {
+			return out, err
+		}
+		fresh.ID = ci.ID
+		err = tx.Model(&fresh).Select("point_id", "at", "method", "device_id", "shared_device", "confirmed", "reason",
+			"by_account_id", "by_member_id", "moves", "checked_out_at", "checkout_reason", "undone_at", "undo_reason", "updated_at").
+			Updates(&fresh).Error
+		if err != nil {
+			return out, translate(err, "renew check-in")
+		}
+		out.CheckIn, out.Result = fresh, attendance.ResultCreated
+	case ci.PointID == in.PointID:
+		out.CheckIn, out.Result = ci, attendance.ResultAlready
+		if ci.CheckedOutAt == nil {
+			kind = ""
+			break
+		}
+		// Back in after checking out: the return is recorded, the first arrival kept.
+		ci.CheckedOutAt, ci.CheckoutReason, ci.UpdatedAt = nil, "", now
+		if err := tx.Model(&ci).Select("checked_out_at", "checkout_reason", "updated_at").Updates(&ci).Error; err != nil {
+			return out, translate(err, "return check-in")
+		}
+		out.CheckIn = ci
+	default:
+		ci.PointID, ci.Moves, ci.CheckedOutAt, ci.UpdatedAt = in.PointID, ci.Moves+1, nil, now
+		if err := tx.Model(&ci).Select("point_id", "moves", "checked_out_at", "updated_at").Updates(&ci).Error; err != nil {
+			return out, translate(err, "move check-in")
+		}
+		out.CheckIn, out.Result, kind = ci, attendance.ResultMoved, attendance.EventMove
+	}
+	if kind != "" {
+		ev := attendance.CheckInEvent{ConferenceID: conf.ID, PointID: in.PointID, MemberID: in.MemberID, Kind: kind,
+			At: now, Reason: in.Reason}
+		setBy(&ev.ByAccountID, &ev.ByMemberID, in.By)
+		if err := tx.Create(&ev).Error; err != nil {
+			return out, translate(err, "record check-in event")
+		}
+	}
+	if in.Key != "" {
+		err := tx.Model(&attendance.CheckInKey{}).Where("key = ?", in.Key).
+			Updates(map[string]any{"check_in_id": out.CheckIn.ID, "result": string(out.Result)}).Error
+		if err != nil {
+			return out, translate(err, "check-in key")
+		}
+	}
+	return out, nil
+}
+
+// newCheckIn builds a member's first check-in, flagged when the device already
+// checked in someone else.
+func (db *DB) newCheckIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckIn, error) {
+	ci := attendance.CheckIn{ConferenceID: conf.ID, MemberID: in.MemberID, PointID: in.PointID, At: now,
+		Method: in.Method, DeviceID: in.DeviceID, Reason: in.Reason, UpdatedAt: now}
+	setBy(&ci.ByAccountID, &ci.ByMemberID, in.By)
+	if in.DeviceID != "" && in.Method != attendance.MethodManual {
+		var err error
+		if ci.SharedDevice, err = sharedDevice(tx, conf.ID, in.MemberID, in.DeviceID); err != nil {
+			return ci, err
+		}
+	}
+	return ci, nil
+}
+
+// insertCheckIn inserts a member's first check-in unless one exists; inserted is false
+// when another request got there first.
+func (db *DB) insertCheckIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckIn, bool, error) {
+	ci, err := db.newCheckIn(tx, conf, in, now)
+	if err != nil {
+		return ci, false, err
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ci)
+	if res.Error != nil {
+		return ci, false, translate(res.Error, "create check-in")
+	}
+	return ci, res.RowsAffected > 0, nil
+}
+
+// replay answers a repeated idempotency key with the check-in it made.
+func (db *DB) replay(tx *gorm.DB, in attendance.CheckInInput) (attendance.CheckInOutcome, error) {
+	var out attendance.CheckInOutcome
+	var key attendance.CheckInKey
+	if err := tx.Where("key = ?", in.Key).First(&key).Error; err != nil {
+		return out, translate(err, "check-in key")
+	}
+	if key.MemberID != in.MemberID {
+		return out, attendance.ErrKeyReused
+	}
+	if err := tx.First(&out.CheckIn, key.CheckInID).Error; err != nil {
+		return out, translate(err, "replayed check-in")
+	}
+	var inv attendance.Invitation
+	if err := tx.Where("conference_id = ? AND member_id = ?", out.CheckIn.ConferenceID, in.MemberID).First(&inv).Error; err == nil {
+		out.InvitedPointID = inv.PointID
+	}
+	out.Result = attendance.CheckInResult(key.Result)
+	return out, nil
+}
+
+// lockCheckIn reads a member's check-in for update.
+func lockCheckIn(tx *gorm.DB, conferenceID, memberID int64) (attendance.CheckIn, error) {
+	var ci attendance.CheckIn
+	q := tx
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("conference_id = ? AND member_id = ?", conferenceID, memberID).First(&ci).Error
+	return ci, translate(err, "find check-in")
+}
+
+// sharedDevice reports whether the device already checked in another member.
+func sharedDevice(tx *gorm.DB, conferenceID, memberID int64, device string) (bool, error) {
+	var n int64
+	err := tx.Model(&attendance.CheckIn{}).
+		Where("conference_id = ? AND device_id = ? AND member_id <> ? AND undone_at IS NULL", conferenceID, device, memberID).
+		Limit(1).Count(&n).Error
+	return n > 0, translate(err, "shared device")
+}
+
+func setBy(account, member **int64, p attendance.Principal) {
+	if p.AccountID != 0 {
+		id := p.AccountID
+		*account = &id
+	} else if p.MemberID != 0 {
+		id := p.MemberID
+		*member = &id
+	}
+}
+
+// CheckInByID returns a check-in (ErrNotFound).
+func (db *DB) CheckInByID(ctx context.Context, id int64) (attendance.CheckIn, error) {
+	var ci attendance.CheckIn
+	err := db.q(ctx).First(&ci, id).Error
+	return ci, translate(err, fmt.Sprintf("check-in %d", id))
+}
+
+// UndoCheckIn withdraws a check-in made by mistake, with a reason. It returns
+// ErrNotFound, ErrInvalid (no reason) or ErrUndone.
+func (db *DB) UndoCheckIn(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error) {
+	return db.changeCheckIn(ctx, id, reason, true, by, attendance.EventUndo, func(ci *attendance.CheckIn, now time.Time) []string {
+		ci.UndoneAt, ci.UndoReason = &now, reason
+		return []string{"undone_at", "undo_reason"}
+	})
+}
+
+// CheckOut records that a member left before the end. It returns ErrNotFound or
+// ErrUndone; checking out twice keeps the first time.
+func (db *DB) CheckOut(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error) {
+	return db.changeCheckIn(ctx, id, reason, false, by, attendance.EventCheckout, func(ci *attendance.CheckIn, now time.Time) []string {
+		if ci.CheckedOutAt != nil {
+			return nil
+		}
+		ci.CheckedOutAt, ci.CheckoutReason = &now, reason
+		return []string{"checked_out_at", "checkout_reason"}
+	})
+}
+
+// ConfirmCheckIn records the chair's confirmation of a shared-device check-in.
+func (db *DB) ConfirmCheckIn(ctx context.Context, id int64, by attendance.Principal) (attendance.CheckIn, error) {
+	return db.changeCheckIn(ctx, id, "", false, by, attendance.EventConfirm, func(ci *attendance.CheckIn, now time.Time) []string {
+		if ci.Confirmed {
+			return nil
+		}
+		ci.Confirmed = true
+		return []string{"confirmed"}
+	})
+}
+
+func (db *DB) changeCheckIn(ctx context.Context, id int64, reason string, needReason bool, by attendance.Principal,
+	kind attendance.CheckInEventKind, change func(*attendance.CheckIn, time.Time) []string) (attendance.CheckIn, error) {
+	var ci attendance.CheckIn
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) > 500 {
+		return ci, attendance.Invalid("reason", attendance.CodeTooLong, "500")
+	}
+	if needReason && len([]rune(reason)) == 0 {
+		return ci, attendance.Invalid("reason", attendance.CodeRequired, "")
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		q := tx
+		if tx.Dialector.Name() == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.First(&ci, id).Error; err != nil {
+			return translate(err, fmt.Sprintf("check-in %d", id))
+		}
+		if !ci.Active() {
+			return attendance.ErrUndone
+		}
+		var conf attendance.Conference
+		if err := tx.First(&conf, ci.ConferenceID).Error; err != nil {
+			return translate(err, "conference of check-in")
+		}
+		if conf.Status == attendance.StatusClosed {
+			return fmt.Errorf("change check-in %d: %w", id, attendance.ErrInvalidTransition)
+		}
+		now := db.now().UTC()
+		cols := change(&ci, now)
+		if cols == nil {
+			return nil
+		}
+		ci.UpdatedAt = now
+		if err := tx.Model(&ci).Select(append(cols, "updated_at")).Updates(&ci).Error; err != nil {
+			return translate(err, "update check-in")
+		}
+		ev := attendance.CheckInEvent{ConferenceID: ci.ConferenceID, PointID: ci.PointID, MemberID: ci.MemberID, Kind: kind,
+			At: now, Reason: reason}
+		setBy(&ev.ByAccountID, &ev.ByMemberID, by)
+		return translate(tx.Create(&ev).Error, "record check-in event")
+	})
+	return ci, err
+}
+
+// PointRoster returns the point's invitees with their check-ins (wherever made), then
+// members invited elsewhere who checked in at this point.
+func (db *DB) PointRoster(ctx context.Context, pointID int64) ([]attendance.RosterEntry, error) {
+	var p attendance.Point
+	if err := db.q(ctx).First(&p, pointID).Error; err != nil {
+		return nil, translate(err, fmt.Sprintf("point %d", pointID))
+	}
+	var views []attendance.InvitationView
+	err := db.invitationViews(ctx).
+		Where("invitations.conference_id = ? AND (invitations.point_id = ? OR invitations.member_id IN (SELECT member_id FROM check_ins WHERE point_id = ? AND undone_at IS NULL))",
+			p.ConferenceID, pointID, pointID).
+		Order("members.full_name, invitations.id").Find(&views).Error
+	if err != nil {
+		return nil, translate(err, "point roster")
+	}
+	var cis []attendance.CheckIn
+	err = db.q(ctx).Where("conference_id = ? AND member_id IN (SELECT member_id FROM invitations WHERE conference_id = ? AND point_id = ?) OR (point_id = ? AND undone_at IS NULL)",
+		p.ConferenceID, p.ConferenceID, pointID, pointID).Find(&cis).Error
+	if err != nil {
+		return nil, translate(err, "point check-ins")
+	}
+	byMember := make(map[int64]attendance.CheckIn, len(cis))
+	for _, ci := range cis {
+		byMember[ci.MemberID] = ci
+	}
+	out := make([]attendance.RosterEntry, 0, len(views))
+	for _, v := range views {
+		e := attendance.RosterEntry{Invitation: v}
+		if ci, ok := byMember[v.MemberID]; ok {
+			e.CheckIn = &ci
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// PointEvents returns the latest check-in events at a point, newest first.
+func (db *DB) PointEvents(ctx context.Context, pointID int64, limit int) ([]attendance.CheckInEvent, error) {
+	var evs []attendance.CheckInEvent
+	err := db.q(ctx).Where("point_id = ?", pointID).Order("at DESC, id DESC").Limit(limit).Find(&evs).Error
+	return evs, translate(err, "point events")
+}

@@ -1,0 +1,275 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/diemcau/diemcau/internal/testdb"
+)
+
+// movableClock is a test clock that the test moves.
+type movableClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *movableClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *movableClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// checkinFixture is a live conference with two points, A (cell A) and B (cell B).
+type checkinFixture struct {
+	conf             attendance.Conference
+	pointA, pointB   attendance.Point
+	a1, a2, b1, none attendance.Member
+}
+
+func mustCheckinFixture(t *testing.T, db *sqlstore.DB) checkinFixture {
+	t.Helper()
+	ctx := context.Background()
+	var f checkinFixture
+	root := mustOrg(t, db, nil, "R", "Đảng bộ Khối", attendance.KindDangBo)
+	a := mustOrg(t, db, &root.ID, "A", "Chi bộ A", attendance.KindChiBo)
+	b := mustOrg(t, db, &root.ID, "B", "Chi bộ B", attendance.KindChiBo)
+	c := mustOrg(t, db, &root.ID, "C", "Chi bộ C", attendance.KindChiBo)
+	f.a1 = mustMember(t, db, a.ID, "A1", "Nguyễn Văn An", attendance.PositionSecretary)
+	f.a2 = mustMember(t, db, a.ID, "A2", "Trần Thị Bình", attendance.PositionMember)
+	f.b1 = mustMember(t, db, b.ID, "B1", "Lê Văn Cường", attendance.PositionMember)
+	f.none = mustMember(t, db, c.ID, "C1", "Phạm Thị Dung", attendance.PositionMember)
+	f.conf = attendance.Conference{Title: "Hội nghị", StartsAt: t0, EndsAt: t0.Add(3 * time.Hour),
+		CheckinLead: 30 * time.Minute, LateGrace: 10 * time.Minute, EarlyLeaveGrace: 10 * time.Minute}
+	if err := db.CreateConference(ctx, &f.conf); err != nil {
+		t.Fatal(err)
+	}
+	f.pointA = attendance.Point{ConferenceID: f.conf.ID, Name: "Điểm cầu A", OrganizationIDs: []int64{a.ID}}
+	f.pointB = attendance.Point{ConferenceID: f.conf.ID, Name: "Điểm cầu B", OrganizationIDs: []int64{b.ID}}
+	for _, p := range []*attendance.Point{&f.pointA, &f.pointB} {
+		if err := db.CreatePoint(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func qr(f checkinFixture, point attendance.Point, m attendance.Member, key string) attendance.CheckInInput {
+	return attendance.CheckInInput{ConferenceID: f.conf.ID, PointID: point.ID, MemberID: m.ID, Method: attendance.MethodQR,
+		Key: key, DeviceID: "device-" + m.Code}
+}
+
+func TestDB_CheckIn(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-10 * time.Minute)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		f := mustCheckinFixture(t, db)
+		clk.Set(t0.Add(-10 * time.Minute))
+
+		t.Run("window", func(t *testing.T) {
+			clk.Set(t0.Add(-31 * time.Minute))
+			if _, err := db.CheckIn(ctx, qr(f, f.pointA, f.a1, "key-early-0001")); !errors.Is(err, attendance.ErrCheckinNotOpen) {
+				t.Errorf("before opening: got %v, want ErrCheckinNotOpen", err)
+			}
+			clk.Set(t0.Add(3 * time.Hour))
+			if _, err := db.CheckIn(ctx, qr(f, f.pointA, f.a1, "key-late-00001")); !errors.Is(err, attendance.ErrCheckinClosed) {
+				t.Errorf("at the end: got %v, want ErrCheckinClosed", err)
+			}
+			clk.Set(t0.Add(-10 * time.Minute))
+		})
+		t.Run("not invited", func(t *testing.T) {
+			if _, err := db.CheckIn(ctx, qr(f, f.pointA, f.none, "key-none-0001")); !errors.Is(err, attendance.ErrNotInvited) {
+				t.Errorf("got %v, want ErrNotInvited", err)
+			}
+		})
+		t.Run("missing key", func(t *testing.T) {
+			if _, err := db.CheckIn(ctx, qr(f, f.pointA, f.a1, "")); !errors.Is(err, attendance.ErrInvalid) {
+				t.Errorf("got %v, want ErrInvalid", err)
+			}
+		})
+		var first attendance.CheckInOutcome
+		t.Run("created on time", func(t *testing.T) {
+			var err error
+			first, err = db.CheckIn(ctx, qr(f, f.pointA, f.a1, "key-a1-000001"))
+			if err != nil || first.Result != attendance.ResultCreated || first.Late || first.WrongPoint {
+				t.Fatalf("got %+v, %v; want created, on time, right point", first, err)
+			}
+		})
+		t.Run("same key replays", func(t *testing.T) {
+			clk.Set(t0.Add(20 * time.Minute))
+			got, err := db.CheckIn(ctx, qr(f, f.pointB, f.a1, "key-a1-000001"))
+			if err != nil || got.Result != attendance.ResultCreated || got.CheckIn.ID != first.CheckIn.ID || got.CheckIn.PointID != f.pointA.ID {
+				t.Errorf("got %+v, %v; want the first answer again", got, err)
+			}
+		})
+		t.Run("key of another member", func(t *testing.T) {
+			if _, err := db.CheckIn(ctx, qr(f, f.pointA, f.a2, "key-a1-000001")); !errors.Is(err, attendance.ErrKeyReused) {
+				t.Errorf("got %v, want ErrKeyReused", err)
+			}
+		})
+		t.Run("already", func(t *testing.T) {
+			got, err := db.CheckIn(ctx, qr(f, f.pointA, f.a1, "key-a1-000002"))
+			if err != nil || got.Result != attendance.ResultAlready || got.CheckIn.ID != first.CheckIn.ID {
+				t.Errorf("got %+v, %v; want already", got, err)
+			}
+		})
+		t.Run("move to another point", func(t *testing.T) {
+			got, err := db.CheckIn(ctx, qr(f, f.pointB, f.a1, "key-a1-000003"))
+			if err != nil || got.Result != attendance.ResultMoved || got.CheckIn.PointID != f.pointB.ID || !got.WrongPoint || got.CheckIn.Moves != 1 {
+				t.Errorf("got %+v, %v; want moved to B, flagged wrong point", got, err)
+			}
+		})
+		t.Run("late", func(t *testing.T) {
+			got, err := db.CheckIn(ctx, qr(f, f.pointB, f.b1, "key-b1-000001"))
+			if err != nil || !got.Late {
+				t.Errorf("got %+v, %v; want late", got, err)
+			}
+		})
+		t.Run("shared device", func(t *testing.T) {
+			in := qr(f, f.pointA, f.a2, "key-a2-000001")
+			in.DeviceID = "device-A1"
+			got, err := db.CheckIn(ctx, in)
+			if err != nil || !got.CheckIn.SharedDevice || got.CheckIn.Confirmed {
+				t.Fatalf("got %+v, %v; want flagged shared device", got, err)
+			}
+			c, err := db.ConfirmCheckIn(ctx, got.CheckIn.ID, attendance.Principal{MemberID: f.a1.ID})
+			if err != nil || !c.Confirmed {
+				t.Errorf("confirm: got %+v, %v", c, err)
+			}
+		})
+		t.Run("undo needs a reason, then re-check-in", func(t *testing.T) {
+			if _, err := db.UndoCheckIn(ctx, first.CheckIn.ID, " ", attendance.Principal{AccountID: 1}); !errors.Is(err, attendance.ErrInvalid) {
+				t.Errorf("no reason: got %v", err)
+			}
+			u, err := db.UndoCheckIn(ctx, first.CheckIn.ID, "Nhầm người", attendance.Principal{AccountID: 1})
+			if err != nil || u.UndoneAt == nil {
+				t.Fatalf("undo: got %+v, %v", u, err)
+			}
+			if _, err := db.CheckOut(ctx, first.CheckIn.ID, "", attendance.Principal{}); !errors.Is(err, attendance.ErrUndone) {
+				t.Errorf("checkout after undo: got %v, want ErrUndone", err)
+			}
+			got, err := db.CheckIn(ctx, qr(f, f.pointA, f.a1, "key-a1-000004"))
+			if err != nil || got.Result != attendance.ResultCreated || got.CheckIn.UndoneAt != nil {
+				t.Errorf("after undo: got %+v, %v; want created again", got, err)
+			}
+		})
+		t.Run("manual needs reason", func(t *testing.T) {
+			in := attendance.CheckInInput{ConferenceID: f.conf.ID, PointID: f.pointA.ID, MemberID: f.a2.ID, Method: attendance.MethodManual}
+			if _, err := db.CheckIn(ctx, in); !errors.Is(err, attendance.ErrInvalid) {
+				t.Errorf("got %v, want ErrInvalid", err)
+			}
+		})
+		t.Run("roster", func(t *testing.T) {
+			r, err := db.PointRoster(ctx, f.pointA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]attendance.RosterStatus{}
+			for _, e := range r {
+				got[e.Invitation.MemberCode] = e.Status(&f.conf, f.pointA.ID)
+			}
+			want := map[string]attendance.RosterStatus{"A1": attendance.RosterLate, "A2": attendance.RosterLate}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			evs, _ := db.PointEvents(ctx, f.pointA.ID, 50)
+			if len(evs) < 3 {
+				t.Errorf("got %d events at A, want the history", len(evs))
+			}
+		})
+	})
+}
+
+// TestDB_CheckInConcurrent checks in the same member from 50 goroutines at once, half
+// with one key and half with their own: exactly one check-in results.
+func TestDB_CheckInConcurrent(t *testing.T) {
+	clk := &movableClock{t: t0}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		f := mustCheckinFixture(t, db)
+		var wg sync.WaitGroup
+		type answer struct {
+			shared bool
+			out    attendance.CheckInOutcome
+		}
+		results := make(chan answer, 50)
+		errs := make(chan error, 50)
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := "shared-key-0001"
+				if i%2 == 1 {
+					key = fmt.Sprintf("own-key-%04d", i)
+				}
+				out, err := db.CheckIn(ctx, qr(f, f.pointA, f.a2, key))
+				if err != nil {
+					errs <- err
+					return
+				}
+				results <- answer{shared: i%2 == 0, out: out}
+			}()
+		}
+		wg.Wait()
+		close(results)
+		close(errs)
+		for err := range errs {
+			t.Errorf("concurrent check-in: %v", err)
+		}
+		created, ids, sharedResults := 0, map[int64]bool{}, map[attendance.CheckInResult]int{}
+		for r := range results {
+			ids[r.out.CheckIn.ID] = true
+			if r.out.Result == attendance.ResultCreated {
+				created++
+			}
+			if r.shared {
+				sharedResults[r.out.Result]++
+			}
+		}
+		if len(ids) != 1 {
+			t.Errorf("got %d distinct check-ins, want 1", len(ids))
+		}
+		r, _ := db.PointRoster(ctx, f.pointA.ID)
+		n := 0
+		for _, e := range r {
+			if e.CheckIn != nil {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("roster shows %d check-ins, want 1", n)
+		}
+		// The 25 requests sharing a key all get the same answer: "created" if one of them
+		// came first (then 25 created in all), else "already" (then 1 created).
+		if len(sharedResults) != 1 || (created != 1 && created != 25) {
+			t.Errorf("got %d created answers and shared-key answers %v; want one answer for the shared key", created, sharedResults)
+		}
+	})
+}
+
+func TestDB_SignInLockout(t *testing.T) {
+	clk := &movableClock{t: t0}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0)
+		rule := sqlstore.Throttle{Max: 3, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+		for range 2 {
+			if err := db.SignInFailed(ctx, "member:A1", rule); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.SignInLocked(ctx, "member:A1"); err != nil {
+			t.Errorf("after 2 failures: got %v, want unlocked", err)
+		}
+		db.SignInFailed(ctx, "member:A1", rule)
+		if err := db.SignInLocked(ctx, "member:A1", "addr:1.2.3.4"); !errors.Is(err, attendance.ErrLocked) {
+			t.Errorf("after 3 failures: got %v, want ErrLocked", err)
+		}
+		clk.Set(t0.Add(16 * time.Minute))
+		if err := db.SignInLocked(ctx, "member:A1"); err != nil {
+			t.Errorf("after the lockout: got %v, want unlocked", err)
+		}
+	})
+}

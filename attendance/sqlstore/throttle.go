@@ -1,0 +1,73 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Throttle is a lockout rule: after Max failures within Window the key is locked for
+// Lockout.
+type Throttle struct {
+	Max     int
+	Window  time.Duration
+	Lockout time.Duration
+}
+
+type signInFailure struct {
+	Key         string `gorm:"primaryKey;size:200"`
+	Failures    int    `gorm:"not null"`
+	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+func (signInFailure) TableName() string { return "sign_in_failures" }
+
+// SignInLocked returns ErrLocked when any of keys is locked now. The counters live in
+// the database, so every instance enforces the same lockout.
+func (db *DB) SignInLocked(ctx context.Context, keys ...string) error {
+	var n int64
+	err := db.q(ctx).Model(&signInFailure{}).Where("key IN ? AND locked_until > ?", keys, db.now().UTC()).Count(&n).Error
+	if err != nil {
+		return translate(err, "sign-in lockout")
+	}
+	if n > 0 {
+		return attendance.ErrLocked
+	}
+	return nil
+}
+
+// SignInFailed counts a failure against key under rule t, locking the key when it
+// reaches t.Max within t.Window.
+func (db *DB) SignInFailed(ctx context.Context, key string, t Throttle) error {
+	now := db.now().UTC()
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		var f signInFailure
+		q := tx
+		if tx.Dialector.Name() == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		err := q.Where("key = ?", key).Limit(1).Find(&f).Error
+		if err != nil {
+			return translate(err, "sign-in failure")
+		}
+		if f.Key == "" || now.Sub(f.WindowStart) > t.Window {
+			f = signInFailure{Key: key, WindowStart: now}
+		}
+		f.Failures++
+		if f.Failures >= t.Max {
+			until := now.Add(t.Lockout)
+			f.LockedUntil = &until
+			f.Failures, f.WindowStart = 0, now
+		}
+		return translate(tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&f).Error, "sign-in failure")
+	})
+}
+
+// SignInSucceeded forgets the failures of key.
+func (db *DB) SignInSucceeded(ctx context.Context, key string) error {
+	return translate(db.q(ctx).Where("key = ? AND (locked_until IS NULL OR locked_until <= ?)", key, db.now().UTC()).Delete(&signInFailure{}).Error, "sign-in success")
+}
