@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/gin-gonic/gin"
 )
 
@@ -31,6 +32,19 @@ var errorStatus = []struct {
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type"},
 	{errCSRF, http.StatusForbidden, "csrf"},
+	{bridge.ErrTokenMalformed, http.StatusBadRequest, "token-malformed"},
+	{bridge.ErrTokenForged, http.StatusForbidden, "token-forged"},
+	{bridge.ErrTokenExpired, http.StatusGone, "token-expired"},
+	{bridge.ErrTokenNotYetValid, http.StatusTooEarly, "token-not-yet-valid"},
+	{bridge.ErrTokenKind, http.StatusBadRequest, "token-kind"},
+	{bridge.ErrTokenConference, http.StatusBadRequest, "token-conference"},
+	{attendance.ErrNotInvited, http.StatusForbidden, "not-invited"},
+	{attendance.ErrCheckinNotOpen, http.StatusConflict, "checkin-not-open"},
+	{attendance.ErrCheckinClosed, http.StatusGone, "checkin-closed"},
+	{attendance.ErrKeyReused, http.StatusConflict, "key-reused"},
+	{attendance.ErrUndone, http.StatusConflict, "undone"},
+	{attendance.ErrRollCallClosed, http.StatusGone, "rollcall-closed"},
+	{attendance.ErrSecretDocument, http.StatusForbidden, "secret-document"},
 }
 
 // Errors of the HTTP layer itself.

@@ -16,6 +16,7 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
+	checkins *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -30,8 +31,11 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "diemcau_logins_total", Help: "Sign-in attempts by result.",
 		}, []string{"result"}),
+		checkins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "diemcau_checkins_total", Help: "Member check-ins by result (created, already, moved).",
+		}, []string{"result"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.logins} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.logins, m.checkins} {
 		// A registry shared by two servers (tests) already has them; keep the first.
 		if err := reg.Register(c); err != nil {
 			if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
@@ -42,6 +46,8 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 					m.duration = are.ExistingCollector.(*prometheus.HistogramVec)
 				case m.logins:
 					m.logins = are.ExistingCollector.(*prometheus.CounterVec)
+				case m.checkins:
+					m.checkins = are.ExistingCollector.(*prometheus.CounterVec)
 				}
 			}
 		}

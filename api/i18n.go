@@ -25,10 +25,18 @@ func newTranslator(files fs.FS) (*translator, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	t := &translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
-	for _, lang := range languages {
-		if _, err := b.LoadMessageFileFS(files, lang+".json"); err != nil {
-			return nil, fmt.Errorf("api: load %s messages: %w", lang, err)
+	// Each language has vi.json/en.json and may have more files named like
+	// checkin.vi.json; go-i18n reads the language from the name.
+	names, err := fs.Glob(files, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := b.LoadMessageFileFS(files, name); err != nil {
+			return nil, fmt.Errorf("api: load messages %s: %w", name, err)
 		}
+	}
+	for _, lang := range languages {
 		t.localizers[lang] = i18n.NewLocalizer(b, lang)
 	}
 	return t, nil

@@ -15,6 +15,10 @@ func (s *Server) pageRoutes(g *gin.RouterGroup, staff []attendance.Role) {
 	g.GET("/login", s.pageLogin())
 	g.POST("/login", s.pageLoginSubmit())
 	g.POST("/logout", s.pageLogout())
+	g.GET("/c/:token", s.pageCheckIn())
+	g.POST("/c/:token", s.pageCheckInSubmit())
+	g.GET("/m/:token", s.pageMaterials())
+	g.GET("/m/:token/d/:doc", s.pageMaterialsOpen())
 	s.adminPageRoutes(g.Group("/admin", s.requirePage(staff...)))
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/gin-gonic/gin"
@@ -85,6 +86,10 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 			return *p
 		},
 		"add": func(a, b int) int { return a + b },
+		// vntime shows a time as people in Vietnam read it.
+		"vntime": func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
+		"kib": func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
+		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")
 	if err != nil {
@@ -179,5 +184,29 @@ func (s *Server) requirePage(roles ...attendance.Role) gin.HandlerFunc {
 			s.renderError(c, http.StatusForbidden)
 			c.Abort()
 		}
+	}
+}
+
+// checkinMessages are the texts the phone page's script shows, keyed for it; problems
+// it cannot help with map to a refusal title and hint.
+func checkinMessages(tr *translator, lang string) map[string]any {
+	problems := map[string][2]string{}
+	for kind, id := range map[string]string{
+		"token-expired": "scan.expired", "token-not-yet-valid": "scan.future", "token-forged": "scan.invalid",
+		"token-malformed": "scan.invalid", "token-kind": "scan.invalid", "token-conference": "scan.invalid",
+		"checkin-not-open": "scan.notopen", "checkin-closed": "scan.closed", "not-invited": "scan.notinvited",
+		"rollcall-closed": "scan.rollcallclosed", "locked": "scan.locked",
+	} {
+		hint := id + ".hint"
+		if id == "scan.future" {
+			hint = "scan.expired.hint"
+		}
+		problems["/problems/"+kind] = [2]string{tr.T(lang, id), tr.T(lang, hint)}
+	}
+	return map[string]any{
+		"problems": problems, "done": tr.T(lang, "checkin.done"), "already": tr.T(lang, "checkin.already"),
+		"moved": tr.T(lang, "checkin.moved"), "late": tr.T(lang, "checkin.late"), "wrongPoint": tr.T(lang, "checkin.wrongpoint"),
+		"shared": tr.T(lang, "checkin.shared"), "staticQR": tr.T(lang, "checkin.static"), "sending": tr.T(lang, "checkin.sending"),
+		"retrying": tr.T(lang, "checkin.retrying"), "rollcallDone": tr.T(lang, "rollcall.done"),
 	}
 }

@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{})))
 	r.StaticFS("/static", staticFS())
 	r.GET("/problems/:type", s.handleProblemDoc())
+	r.GET("/c/:token", s.redirectLang("c"))
+	r.GET("/m/:token", s.redirectLang("m"))
 
 	v1 := r.Group("/api/v1", s.csrf())
 	v1.POST("/auth/login", s.handleLogin())
@@ -72,6 +74,32 @@ func (s *Server) routes() {
 	v1.GET("/points/:id", s.require(anyone...), s.handlePointGet())
 	v1.PATCH("/points/:id", s.require(admin, organizer), s.handlePointUpdate())
 	v1.DELETE("/points/:id", s.require(admin, organizer), s.handlePointDelete())
+
+	v1.GET("/points/:id/qr", s.require(admin, organizer, chair), s.handlePointQR())
+	v1.GET("/points/:id/qr/checkin.png", s.require(admin, organizer, chair), s.handleQRImage("checkin"))
+	v1.GET("/points/:id/qr/rollcall.png", s.require(admin, organizer, chair), s.handleQRImage("rollcall"))
+	v1.GET("/points/:id/qr/materials.png", s.require(admin, organizer, chair), s.handleQRImage("materials"))
+	v1.GET("/points/:id/qr/sheet.pdf", s.require(admin, organizer, chair), s.handleQRSheet())
+	v1.GET("/points/:id/roster", s.require(admin, organizer, supervisor, chair), s.handlePointRoster())
+	v1.GET("/points/:id/events", s.require(admin, organizer, supervisor, chair), s.handlePointEvents())
+	v1.GET("/points/:id/materials", s.require(admin, organizer, supervisor, chair), s.handlePointMaterials())
+	v1.POST("/points/:id/checkins", s.require(admin, organizer, chair), s.handleManualCheckIn())
+
+	v1.POST("/checkins/tickets", s.handleTicket())
+	v1.POST("/checkins", s.handleCheckIn())
+	for _, action := range []string{"undo", "checkout", "confirm"} {
+		v1.POST("/checkins/:id/"+action, s.require(anyone...), s.checkInChange(action))
+	}
+
+	v1.GET("/conferences/:id/rollcalls", s.require(admin, organizer, supervisor, chair), s.handleRollCallList())
+	v1.POST("/conferences/:id/rollcalls", s.require(admin, organizer, chair), s.handleRollCallStart())
+	v1.GET("/rollcalls/:id/answers", s.require(admin, organizer, supervisor, chair), s.handleRollCallAnswers())
+	v1.POST("/rollcalls/answers", s.handleRollCallAnswer())
+
+	v1.GET("/conferences/:id/documents", s.require(anyone...), s.handleDocumentList())
+	v1.POST("/conferences/:id/documents", s.require(admin, organizer), s.handleDocumentUpload())
+	v1.GET("/documents/:id", s.require(anyone...), s.handleDocumentGet())
+	v1.DELETE("/documents/:id", s.require(admin, organizer), s.handleDocumentDelete())
 
 	v1.GET("/invitations/:id", s.require(anyone...), s.handleInvitationGet())
 	v1.PATCH("/invitations/:id", s.require(admin, organizer), s.handleInvitationUpdate())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/web"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,6 +68,32 @@ type Store interface {
 	UpdateInvitation(ctx context.Context, inv *attendance.Invitation) error
 	DeleteInvitation(ctx context.Context, id int64) error
 	GenerateInvitations(ctx context.Context, conferenceID int64) (int64, error)
+
+	SignInLocked(ctx context.Context, keys ...string) error
+	SignInFailed(ctx context.Context, key string, t attendance.Throttle) error
+	SignInSucceeded(ctx context.Context, key string) error
+
+	CheckIn(ctx context.Context, in attendance.CheckInInput) (attendance.CheckInOutcome, error)
+	CheckInByID(ctx context.Context, id int64) (attendance.CheckIn, error)
+	UndoCheckIn(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error)
+	CheckOut(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error)
+	ConfirmCheckIn(ctx context.Context, id int64, by attendance.Principal) (attendance.CheckIn, error)
+	PointRoster(ctx context.Context, pointID int64) ([]attendance.RosterEntry, error)
+	PointEvents(ctx context.Context, pointID int64, limit int) ([]attendance.CheckInEvent, error)
+
+	StartRollCall(ctx context.Context, conferenceID, pointID int64, window time.Duration, by attendance.Principal) (attendance.RollCall, error)
+	RollCall(ctx context.Context, id int64) (attendance.RollCall, error)
+	CurrentRollCall(ctx context.Context, conferenceID, pointID int64) (attendance.RollCall, error)
+	RollCalls(ctx context.Context, conferenceID, pointID int64) ([]attendance.RollCallSummary, error)
+	AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID int64) (attendance.RollCallAnswer, error)
+	RollCallAnswers(ctx context.Context, rollCallID int64) ([]attendance.RollCallAnswer, error)
+
+	CreateDocument(ctx context.Context, d *attendance.Document) error
+	Documents(ctx context.Context, conferenceID int64, withSecret bool) ([]attendance.Document, error)
+	Document(ctx context.Context, id int64) (attendance.Document, error)
+	DeleteDocument(ctx context.Context, id int64) error
+	RecordRead(ctx context.Context, documentID, memberID, pointID int64) error
+	PointMaterials(ctx context.Context, pointID int64) ([]attendance.MaterialsStatus, error)
 }
 
 // Config holds the server's settings; cmd reads them from the environment.
@@ -87,6 +114,10 @@ type Config struct {
 	Metrics *prometheus.Registry
 	// Version is shown in /healthz.
 	Version string
+	// QRRotate is the rotation period of check-in codes (default 30 s).
+	QRRotate time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of the whole service.
@@ -99,6 +130,9 @@ type Server struct {
 	pages   map[string]*template.Template
 	limits  *loginLimits
 	metrics *httpMetrics
+	tokens  *bridge.Signer
+	codes   *bridge.Codes
+	now     func() time.Time
 }
 
 // NewServer builds the handler with every dependency it needs.
@@ -121,6 +155,12 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.QRRotate <= 0 {
+		cfg.QRRotate = 30 * time.Second
+	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		log:     log,
@@ -131,6 +171,10 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		pages:   pages,
 		limits:  limits,
 		metrics: newHTTPMetrics(cfg.Metrics),
+		tokens:  bridge.NewSigner(cfg.Secret, cfg.QRRotate),
+		// Two windows and a little: a rotating code is asked for until it is replaced.
+		codes: bridge.NewCodes(20_000, 2*cfg.QRRotate+5*time.Second),
+		now:   cfg.Now,
 	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true

@@ -121,3 +121,20 @@ type Session struct {
 	ExpiresAt  time.Time `gorm:"index"`
 	LastSeenAt time.Time
 }
+
+// Throttle is a lockout rule: after Max failures within Window the key is locked for
+// Lockout.
+type Throttle struct {
+	Max     int
+	Window  time.Duration
+	Lockout time.Duration
+}
+
+// The lockout rules of sign-in and PIN check-in: a member's PIN locks after 5 wrong
+// tries in 15 minutes (a 6-digit PIN then takes years to guess online); an address
+// after 50, which leaves room for a hall of members behind one NAT.
+var (
+	ThrottleMember  = Throttle{Max: 5, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+	ThrottleAccount = Throttle{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+	ThrottleAddress = Throttle{Max: 50, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+)

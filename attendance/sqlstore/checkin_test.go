@@ -19,7 +19,7 @@ type movableClock struct {
 	t  time.Time
 }
 
-func (c *movableClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *movableClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *movableClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // checkinFixture is a live conference with two points, A (cell A) and B (cell B).
@@ -254,7 +254,7 @@ func TestDB_SignInLockout(t *testing.T) {
 	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		clk.Set(t0)
-		rule := sqlstore.Throttle{Max: 3, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+		rule := attendance.Throttle{Max: 3, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 		for range 2 {
 			if err := db.SignInFailed(ctx, "member:A1", rule); err != nil {
 				t.Fatal(err)

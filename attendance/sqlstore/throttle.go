@@ -9,14 +9,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Throttle is a lockout rule: after Max failures within Window the key is locked for
-// Lockout.
-type Throttle struct {
-	Max     int
-	Window  time.Duration
-	Lockout time.Duration
-}
-
 type signInFailure struct {
 	Key         string `gorm:"primaryKey;size:200"`
 	Failures    int    `gorm:"not null"`
@@ -42,7 +34,7 @@ func (db *DB) SignInLocked(ctx context.Context, keys ...string) error {
 
 // SignInFailed counts a failure against key under rule t, locking the key when it
 // reaches t.Max within t.Window.
-func (db *DB) SignInFailed(ctx context.Context, key string, t Throttle) error {
+func (db *DB) SignInFailed(ctx context.Context, key string, t attendance.Throttle) error {
 	now := db.now().UTC()
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		var f signInFailure

@@ -101,7 +101,7 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 		info.ConferenceID = live.Items[0].ID
 	} else {
 		c := attendance.Conference{Title: prov.Conference.Title, Description: prov.Conference.Description,
-			StartsAt: now.Add(-10 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(3 * time.Hour).Truncate(time.Minute),
+			StartsAt: now.Truncate(time.Minute), EndsAt: now.Add(3 * time.Hour).Truncate(time.Minute),
 			CheckinLead: attendance.DefaultCheckinLead, LateGrace: attendance.DefaultLateGrace,
 			EarlyLeaveGrace: attendance.DefaultEarlyLeaveGrace}
 		if root, ok := orgIDs[prov.Orgs[0].Code]; ok {

@@ -1,0 +1,205 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gabriel-vasile/mimetype"
+	"github.com/gin-gonic/gin"
+)
+
+// documentJSON is a conference document without its bytes.
+type documentJSON struct {
+	ID           int64     `json:"id"`
+	ConferenceID int64     `json:"conferenceId"`
+	Title        string    `json:"title"`
+	FileName     string    `json:"fileName"`
+	ContentType  string    `json:"contentType"`
+	Size         int64     `json:"size"`
+	SHA256       string    `json:"sha256"`
+	Secret       bool      `json:"secret"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+func toDocument(d attendance.Document) documentJSON {
+	return documentJSON{ID: d.ID, ConferenceID: d.ConferenceID, Title: d.Title, FileName: d.FileName,
+		ContentType: d.ContentType, Size: d.Size, SHA256: d.SHA256, Secret: d.Secret, CreatedAt: d.CreatedAt}
+}
+
+// detectType names a document's type from its bytes; the file name is not trusted.
+func detectType(b []byte) string {
+	mt := mimetype.Detect(b)
+	for m := mt; m != nil; m = m.Parent() {
+		if _, ok := attendance.DocumentTypes[m.String()]; ok {
+			return m.String()
+		}
+	}
+	base, _, _ := mime.ParseMediaType(mt.String())
+	return base
+}
+
+// handleDocumentUpload handles POST /api/v1/conferences/{id}/documents (multipart:
+// file, title, secret): PDF, DOCX, XLSX, PNG or JPEG up to 25 MiB, typed by content.
+func (s *Server) handleDocumentUpload() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.idParam(c, "id")
+		if !ok {
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, attendance.MaxDocumentSize+1<<20)
+		fh, err := c.FormFile("file")
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxErr):
+			s.respondError(c, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB"))
+			return
+		case errors.Is(err, http.ErrNotMultipart), errors.Is(err, http.ErrMissingBoundary):
+			s.respondError(c, errMediaType)
+			return
+		case err != nil:
+			s.respondError(c, attendance.Invalid("file", attendance.CodeRequired, ""))
+			return
+		case fh.Size > attendance.MaxDocumentSize:
+			s.respondError(c, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB"))
+			return
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(f, attendance.MaxDocumentSize+1))
+		f.Close()
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		p, _ := principal(c)
+		d := attendance.Document{ConferenceID: id, Title: c.PostForm("title"), FileName: filepath.Base(fh.Filename),
+			ContentType: detectType(data), Data: data, Secret: c.PostForm("secret") == "true" || c.PostForm("secret") == "on"}
+		if p.AccountID != 0 {
+			d.ByAccountID = &p.AccountID
+		}
+		if err := s.store.CreateDocument(c.Request.Context(), &d); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, toDocument(d))
+	}
+}
+
+// handleDocumentList handles GET /api/v1/conferences/{id}/documents: secret documents
+// are listed for staff only.
+func (s *Server) handleDocumentList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		conf, ok := s.conference(c)
+		if !ok {
+			return
+		}
+		p, _ := principal(c)
+		ds, err := s.store.Documents(c.Request.Context(), conf.ID, p.Staff())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		out := make([]documentJSON, len(ds))
+		for i, d := range ds {
+			out[i] = toDocument(d)
+		}
+		c.JSON(http.StatusOK, gin.H{"items": out})
+	}
+}
+
+// handleDocumentGet handles GET /api/v1/documents/{id}: the file itself, never for a
+// secret document; a member's or chair's opening records a read receipt.
+func (s *Server) handleDocumentGet() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.idParam(c, "id")
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		d, err := s.store.Document(ctx, id)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		p, _ := principal(c)
+		if _, err := s.store.Conference(ctx, p.Scope(), d.ConferenceID); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.serveDocument(c, d, p.MemberID, 0)
+	}
+}
+
+// serveDocument sends a document's bytes, recording a read receipt for memberID (when
+// set and invited) at pointID (0: the member's invited point).
+func (s *Server) serveDocument(c *gin.Context, d attendance.Document, memberID, pointID int64) {
+	if d.Secret {
+		s.respondError(c, attendance.ErrSecretDocument)
+		return
+	}
+	ctx := c.Request.Context()
+	if memberID != 0 {
+		invs, err := s.store.Invitations(ctx, attendance.InvitationFilter{ConferenceID: d.ConferenceID, MemberID: memberID,
+			Scope: attendance.Scope{All: true}, Page: attendance.Page{Size: 1}})
+		if err == nil && len(invs.Items) == 1 {
+			if pointID == 0 {
+				pointID = invs.Items[0].PointID
+			}
+			if err := s.store.RecordRead(ctx, d.ID, memberID, pointID); err != nil {
+				s.log.WarnContext(ctx, "read receipt", "document", d.ID, "err", err)
+			}
+		}
+	}
+	c.Header("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": d.FileName}))
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "private, no-store")
+	http.ServeContent(c.Writer, c.Request, d.FileName, d.CreatedAt, bytes.NewReader(d.Data))
+}
+
+// handleDocumentDelete handles DELETE /api/v1/documents/{id}.
+func (s *Server) handleDocumentDelete() gin.HandlerFunc {
+	return s.deleteBy(func(c *gin.Context, id int64) error {
+		return s.store.DeleteDocument(c.Request.Context(), id)
+	})
+}
+
+// handlePointMaterials handles GET /api/v1/points/{id}/materials: for each invitee,
+// how many documents they opened.
+func (s *Server) handlePointMaterials() gin.HandlerFunc {
+	type entryJSON struct {
+		invitationJSON
+		DocumentsOpened int64      `json:"documentsOpened"`
+		LastOpenedAt    *time.Time `json:"lastOpenedAt"`
+	}
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		ms, err := s.store.PointMaterials(c.Request.Context(), pt.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		out := make([]entryJSON, len(ms))
+		opened := 0
+		for i, m := range ms {
+			out[i] = entryJSON{invitationJSON: toInvitation(m.InvitationView), DocumentsOpened: m.DocumentsOpened, LastOpenedAt: m.LastOpenedAt}
+			if m.DocumentsOpened > 0 {
+				opened++
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"items": out, "opened": opened, "notOpened": len(ms) - opened})
+	}
+}
+
+
