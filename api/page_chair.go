@@ -1,0 +1,227 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gin-gonic/gin"
+)
+
+// chairPageRoutes lays out the chair's tools: their points, and for each the live
+// roster with manual check-in, undo, confirmation, check-out and roll calls.
+func (s *Server) chairPageRoutes(g *gin.RouterGroup) {
+	g.GET("/", s.pageChairHome())
+	g.GET("/points/:id", s.pageChairPoint())
+	g.POST("/points/:id/checkin", s.pageChairAction("checkin"))
+	g.POST("/points/:id/rollcall", s.pageChairAction("rollcall"))
+	g.POST("/checkins/:cid/:action", s.pageChairCheckInAction())
+}
+
+// chairPointLink is a point in the chair's list.
+type chairPointLink struct {
+	Point      pointJSON
+	Conference conferenceJSON
+}
+
+// pageChairHome handles GET /{lang}/chair/: the points of the caller's current
+// conferences.
+func (s *Server) pageChairHome() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d := s.newPage(c, "page.chair")
+		p, _ := principal(c)
+		ctx := c.Request.Context()
+		var links []chairPointLink
+		for _, st := range []attendance.ConferenceStatus{attendance.StatusLive, attendance.StatusScheduled} {
+			confs, err := s.store.Conferences(ctx, attendance.ConferenceFilter{Status: st, Scope: p.Scope(), Page: attendance.Page{Size: 20}})
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			for _, conf := range confs.Items {
+				pts, err := s.store.Points(ctx, attendance.PointFilter{ConferenceID: conf.ID, Scope: p.Scope(), Page: attendance.Page{Size: 200}})
+				if err != nil {
+					s.respondError(c, err)
+					return
+				}
+				for _, pt := range pts.Items {
+					links = append(links, chairPointLink{Point: toPoint(pt), Conference: toConference(conf)})
+				}
+			}
+		}
+		d.Data = links
+		s.render(c, http.StatusOK, "chair", d)
+	}
+}
+
+// chairPointPage is the data of a point's roster page.
+type chairPointPage struct {
+	Point      pointJSON
+	Conference conferenceJSON
+	Counts     map[string]int // by attendance.RosterStatus
+	Expected   int
+	Entries    []rosterEntryJSON
+	RollCalls  []rollCallJSON
+	Materials  map[int64]int64 // member id → documents opened
+	Documents  int
+	Now        time.Time
+}
+
+// pageChairPoint handles GET /{lang}/chair/points/{id}.
+func (s *Server) pageChairPoint() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		conf, err := s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		entries, err := s.store.PointRoster(ctx, pt.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
+			Materials: map[int64]int64{}, Now: s.now()}
+		for _, e := range entries {
+			st := e.Status(&conf, pt.ID)
+			if e.Invitation.PointID == pt.ID {
+				pg.Expected++
+				pg.Counts[string(st)]++
+			}
+			j := rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: st}
+			if e.CheckIn != nil {
+				ci := toCheckIn(*e.CheckIn)
+				j.CheckIn = &ci
+			}
+			pg.Entries = append(pg.Entries, j)
+		}
+		rcs, err := s.store.RollCalls(ctx, conf.ID, pt.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		for _, r := range rcs {
+			pg.RollCalls = append(pg.RollCalls, s.toRollCall(r))
+		}
+		mats, err := s.store.PointMaterials(ctx, pt.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		for _, m := range mats {
+			pg.Materials[m.MemberID] = m.DocumentsOpened
+		}
+		docs, err := s.store.Documents(ctx, conf.ID, false)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		pg.Documents = len(docs)
+		d := s.newPage(c, "page.chair")
+		d.Title = pt.Name
+		d.Data = pg
+		s.render(c, http.StatusOK, "chair_point", d)
+	}
+}
+
+// pageChairAction handles POST /{lang}/chair/points/{id}/checkin (memberId, reason)
+// and …/rollcall (windowMinutes).
+func (s *Server) pageChairAction(action string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		p, _ := principal(c)
+		ctx := c.Request.Context()
+		var err error
+		flash := ""
+		switch action {
+		case "checkin":
+			memberID, _ := strconv.ParseInt(c.PostForm("memberId"), 10, 64)
+			_, err = s.store.CheckIn(ctx, attendance.CheckInInput{ConferenceID: pt.ConferenceID, PointID: pt.ID, MemberID: memberID,
+				Method: attendance.MethodManual, Reason: c.PostForm("reason"), By: p})
+			flash = "chair.flash.checkedin"
+		case "rollcall":
+			minutes, _ := strconv.Atoi(c.PostForm("windowMinutes"))
+			_, err = s.store.StartRollCall(ctx, pt.ConferenceID, pt.ID, time.Duration(minutes)*time.Minute, p)
+			flash = "chair.flash.rollcall"
+		}
+		s.afterChairAction(c, pt.ID, flash, err)
+	}
+}
+
+// pageChairCheckInAction handles POST /{lang}/chair/checkins/{cid}/{undo|confirm|checkout}.
+func (s *Server) pageChairCheckInAction() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := strconv.ParseInt(c.Param("cid"), 10, 64)
+		if err != nil || id <= 0 {
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+		ctx := c.Request.Context()
+		ci, err := s.store.CheckInByID(ctx, id)
+		if err != nil {
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+		p, _ := principal(c)
+		if _, err := s.store.Point(ctx, p.Scope(), ci.PointID); err != nil {
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+		reason := c.PostForm("reason")
+		switch c.Param("action") {
+		case "undo":
+			_, err = s.store.UndoCheckIn(ctx, id, reason, p)
+		case "confirm":
+			_, err = s.store.ConfirmCheckIn(ctx, id, p)
+		case "checkout":
+			_, err = s.store.CheckOut(ctx, id, reason, p)
+		default:
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+		s.afterChairAction(c, ci.PointID, "chair.flash."+c.Param("action"), err)
+	}
+}
+
+// afterChairAction redirects back to the point's page with a message, or shows the
+// problem there.
+func (s *Server) afterChairAction(c *gin.Context, pointID int64, flash string, err error) {
+	back := "/" + lang(c) + "/chair/points/" + strconv.FormatInt(pointID, 10)
+	if err != nil {
+		p := s.problemFor(err, lang(c))
+		if p.Status >= 500 {
+			s.respondError(c, err)
+			return
+		}
+		msg := "problem." + problemKind(p)
+		for _, f := range p.Errors {
+			if f.Field == "reason" {
+				msg = "chair.flash.reason"
+			}
+		}
+		s.flash(c, msg)
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	s.flash(c, flash)
+	c.Redirect(http.StatusSeeOther, back)
+}
+
+// problemKind is the last part of a problem's type.
+func problemKind(p problem) string {
+	for i := len(p.Type) - 1; i >= 0; i-- {
+		if p.Type[i] == '/' {
+			return p.Type[i+1:]
+		}
+	}
+	return p.Type
+}
