@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,16 +104,13 @@ func (s *Server) scan(c *gin.Context, str string) (scanned, error) {
 	default:
 		return sc, bridge.ErrTokenKind
 	}
-	ctx := c.Request.Context()
-	all := attendance.Scope{All: true}
-	if sc.Point, err = s.store.Point(ctx, all, t.PointID); err != nil {
+	pl, err := s.place(c, t.PointID)
+	if err != nil {
 		return sc, err
 	}
+	sc.Point, sc.Conference = pl.Point, pl.Conference
 	if sc.Point.ConferenceID != t.ConferenceID {
 		return sc, bridge.ErrTokenConference
-	}
-	if sc.Conference, err = s.store.Conference(ctx, all, t.ConferenceID); err != nil {
-		return sc, err
 	}
 	if sc.Source != bridge.KindRollCall {
 		if err := sc.Conference.CheckinWindow(now); err != nil {
@@ -120,6 +118,39 @@ func (s *Server) scan(c *gin.Context, str string) (scanned, error) {
 		}
 	}
 	return sc, nil
+}
+
+// place is a point with its conference, as a scan needs them.
+type place struct {
+	Point      attendance.Point
+	Conference attendance.Conference
+}
+
+// placeTTL is how long a scan's point and conference are reused: during a check-in
+// rush a room's members scan the same point hundreds of times a minute. The store
+// checks the conference's window again on every check-in, so a conference ended a
+// moment ago is still refused.
+const placeTTL = 5 * time.Second
+
+// place returns the point and its conference, from the cache when fresh.
+func (s *Server) place(c *gin.Context, pointID int64) (place, error) {
+	if pl, ok := s.places.Get(pointID); ok {
+		return pl, nil
+	}
+	ctx := c.Request.Context()
+	all := attendance.Scope{All: true}
+	var (
+		pl  place
+		err error
+	)
+	if pl.Point, err = s.store.Point(ctx, all, pointID); err != nil {
+		return pl, err
+	}
+	if pl.Conference, err = s.store.Conference(ctx, all, pl.Point.ConferenceID); err != nil {
+		return pl, err
+	}
+	s.places.Add(pointID, pl)
+	return pl, nil
 }
 
 // ticketFor makes the ticket the phone page keeps: it outlives the code's rotation.
@@ -144,22 +175,29 @@ func rollCallOf(sc scanned) int64 {
 // identify finds the member a check-in is for: the signed-in member, the phone's
 // one-tap cookie, or the member code and PIN (under the lockout rules). It returns the
 // member id and whether the PIN was used.
-func (s *Server) identify(c *gin.Context, code, pin, device string) (int64, bool, error) {
+func (s *Server) identify(c *gin.Context, code, pin, device string) (attendance.Principal, bool, error) {
 	if code == "" && pin == "" {
 		if p, ok := principal(c); ok && p.MemberID != 0 {
-			return p.MemberID, false, nil
+			return p, false, nil
 		}
 		if id := s.deviceMember(c, device); id != 0 {
-			return id, false, nil
+			return attendance.Principal{Role: attendance.RoleMember, MemberID: id}, false, nil
 		}
-		return 0, false, &attendance.ValidationError{Fields: []attendance.FieldError{
+		return attendance.Principal{}, false, &attendance.ValidationError{Fields: []attendance.FieldError{
 			{Field: "memberCode", Code: attendance.CodeRequired}, {Field: "pin", Code: attendance.CodeRequired}}}
 	}
 	p, err := s.checkPIN(c, code, pin)
-	if err != nil {
-		return 0, false, err
+	return p, err == nil, err
+}
+
+// memberName is the name of who checked in: known from the sign-in, or looked up for
+// a one-tap check-in.
+func (s *Server) memberName(c *gin.Context, p attendance.Principal) (string, error) {
+	if p.Name != "" {
+		return p.Name, nil
 	}
-	return p.MemberID, true, nil
+	m, err := s.store.Member(c.Request.Context(), attendance.Scope{All: true}, p.MemberID)
+	return m.FullName, err
 }
 
 // checkPIN checks a member code and PIN under the lockout rules of the member and of
@@ -178,7 +216,8 @@ func (s *Server) checkPIN(c *gin.Context, code, pin string) (attendance.Principa
 	}
 	ctx := c.Request.Context()
 	memberKey, addrKey := "member:"+strings.ToLower(code), "addr:"+c.ClientIP()
-	if err := s.store.SignInLocked(ctx, memberKey, addrKey); err != nil {
+	failing, err := s.store.SignInLocked(ctx, memberKey, addrKey)
+	if err != nil {
 		return attendance.Principal{}, err
 	}
 	p, err := s.store.AuthenticateMember(ctx, code, pin)
@@ -189,7 +228,7 @@ func (s *Server) checkPIN(c *gin.Context, code, pin string) (attendance.Principa
 		}
 		return p, attendance.ErrBadCredentials
 	}
-	if err != nil {
+	if err != nil || !slices.Contains(failing, memberKey) {
 		return p, err
 	}
 	return p, s.store.SignInSucceeded(ctx, memberKey)
@@ -270,10 +309,11 @@ func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, er
 		return reply, bridge.ErrTokenKind
 	}
 	device := s.deviceID(c)
-	memberID, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
+	who, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
 	if err != nil {
 		return reply, err
 	}
+	memberID := who.MemberID
 	method := attendance.MethodQR
 	if sc.Source == bridge.KindStatic {
 		method = attendance.MethodStatic
@@ -287,13 +327,13 @@ func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, er
 	if byPIN {
 		s.rememberDevice(c, memberID, device)
 	}
-	m, err := s.store.Member(ctx, attendance.Scope{All: true}, memberID)
+	name, err := s.memberName(c, who)
 	if err != nil {
 		return reply, err
 	}
 	s.metrics.checkins.WithLabelValues(string(out.Result)).Inc()
 	return checkInReply{CheckIn: toCheckIn(out.CheckIn), Result: string(out.Result), Late: out.Late, WrongPoint: out.WrongPoint,
-		InvitedPointID: out.InvitedPointID, MemberName: m.FullName, PointName: sc.Point.Name, Conference: sc.Conference.Title}, nil
+		InvitedPointID: out.InvitedPointID, MemberName: name, PointName: sc.Point.Name, Conference: sc.Conference.Title}, nil
 }
 
 // handleCheckIn handles POST /api/v1/checkins {"token"|"ticket","memberCode","pin","key"}:

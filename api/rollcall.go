@@ -155,20 +155,19 @@ func (s *Server) doAnswer(c *gin.Context, req checkInRequest) (attendance.RollCa
 		return attendance.RollCallAnswer{}, sc, "", bridge.ErrTokenKind
 	}
 	device := s.deviceID(c)
-	memberID, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
+	who, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
 	if err != nil {
 		return attendance.RollCallAnswer{}, sc, "", err
 	}
-	ctx := c.Request.Context()
-	a, err := s.store.AnswerRollCall(ctx, rollCallOf(sc), sc.Point.ID, memberID)
+	a, err := s.store.AnswerRollCall(c.Request.Context(), rollCallOf(sc), sc.Point.ID, who.MemberID)
 	if err != nil {
 		return a, sc, "", err
 	}
 	if byPIN {
-		s.rememberDevice(c, memberID, device)
+		s.rememberDevice(c, who.MemberID, device)
 	}
-	m, err := s.store.Member(ctx, attendance.Scope{All: true}, memberID)
-	return a, sc, m.FullName, err
+	name, err := s.memberName(c, who)
+	return a, sc, name, err
 }
 
 // handleRollCallAnswer handles POST /api/v1/rollcalls/answers {"token"|"ticket","memberCode","pin"}.

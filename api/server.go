@@ -16,6 +16,7 @@ import (
 	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/web"
 	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -69,7 +70,7 @@ type Store interface {
 	DeleteInvitation(ctx context.Context, id int64) error
 	GenerateInvitations(ctx context.Context, conferenceID int64) (int64, error)
 
-	SignInLocked(ctx context.Context, keys ...string) error
+	SignInLocked(ctx context.Context, keys ...string) ([]string, error)
 	SignInFailed(ctx context.Context, key string, t attendance.Throttle) error
 	SignInSucceeded(ctx context.Context, key string) error
 
@@ -133,6 +134,7 @@ type Server struct {
 	tokens  *bridge.Signer
 	codes   *bridge.Codes
 	now     func() time.Time
+	places  *expirable.LRU[int64, place]
 }
 
 // NewServer builds the handler with every dependency it needs.
@@ -173,8 +175,9 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		metrics: newHTTPMetrics(cfg.Metrics),
 		tokens:  bridge.NewSigner(cfg.Secret, cfg.QRRotate),
 		// Two windows and a little: a rotating code is asked for until it is replaced.
-		codes: bridge.NewCodes(20_000, 2*cfg.QRRotate+5*time.Second),
-		now:   cfg.Now,
+		codes:  bridge.NewCodes(20_000, 2*cfg.QRRotate+5*time.Second),
+		now:    cfg.Now,
+		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
 	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true

@@ -260,16 +260,22 @@ func TestDB_SignInLockout(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := db.SignInLocked(ctx, "member:A1"); err != nil {
-			t.Errorf("after 2 failures: got %v, want unlocked", err)
+		if failing, err := db.SignInLocked(ctx, "member:A1"); err != nil || len(failing) != 1 {
+			t.Errorf("after 2 failures: got %v, %v; want unlocked, failing", failing, err)
 		}
 		db.SignInFailed(ctx, "member:A1", rule)
-		if err := db.SignInLocked(ctx, "member:A1", "addr:1.2.3.4"); !errors.Is(err, attendance.ErrLocked) {
+		if _, err := db.SignInLocked(ctx, "member:A1", "addr:1.2.3.4"); !errors.Is(err, attendance.ErrLocked) {
 			t.Errorf("after 3 failures: got %v, want ErrLocked", err)
 		}
 		clk.Set(t0.Add(16 * time.Minute))
-		if err := db.SignInLocked(ctx, "member:A1"); err != nil {
+		if _, err := db.SignInLocked(ctx, "member:A1"); err != nil {
 			t.Errorf("after the lockout: got %v, want unlocked", err)
+		}
+		if err := db.SignInSucceeded(ctx, "member:A1"); err != nil {
+			t.Fatal(err)
+		}
+		if failing, _ := db.SignInLocked(ctx, "member:A1"); len(failing) != 0 {
+			t.Errorf("after a success: got %v failing, want none", failing)
 		}
 	})
 }

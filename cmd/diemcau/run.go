@@ -41,6 +41,7 @@ Usage:
   diemcau migrate             bring the database schema up to date
   diemcau demo                load the demo province and print how to sign in
   diemcau admin create        create a staff account
+  diemcau load checkins       drive a running server with simulated check-ins
   diemcau version             print the version
 
 Every command reads DIEMCAU_* environment variables (see README.md).
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		return cmdAdmin(ctx, rest, getenv, stdout, stderr)
+	case "load":
+		return cmdLoad(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "diemcau", version)
 		return nil
