@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/diemcau/diemcau/attendance"
@@ -175,8 +176,13 @@ func (in signIn) validate() error {
 		fs = append(fs, attendance.FieldError{Field: "login", Code: attendance.CodeRequired},
 			attendance.FieldError{Field: "password", Code: attendance.CodeRequired})
 	}
-	if len(in.Login) > 64 || len(in.MemberCode) > 64 || len(in.Password) > 256 || len(in.PIN) > 16 {
-		fs = append(fs, attendance.FieldError{Field: "login", Code: attendance.CodeTooLong, Param: "64"})
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"login", in.Login, 64}, {"password", in.Password, 256}, {"memberCode", in.MemberCode, 64}, {"pin", in.PIN, 16}} {
+		if len(f.value) > f.max {
+			fs = append(fs, attendance.FieldError{Field: f.name, Code: attendance.CodeTooLong, Param: strconv.Itoa(f.max)})
+		}
 	}
 	if len(fs) > 0 {
 		return &attendance.ValidationError{Fields: fs}

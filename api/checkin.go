@@ -99,7 +99,7 @@ func (s *Server) scan(c *gin.Context, str string) (scanned, error) {
 	sc.Token, sc.Source = t, t.Kind
 	switch t.Kind {
 	case bridge.KindTicket:
-		sc.Source = bridge.Kind(t.Ref)
+		sc.Source = ticketSource(t)
 	case bridge.KindCheckIn, bridge.KindStatic, bridge.KindRollCall:
 	default:
 		return sc, bridge.ErrTokenKind
@@ -164,6 +164,15 @@ func (s *Server) ticketFor(sc scanned) (string, time.Time) {
 	return s.tokens.Ticket(sc.Token, s.now(), ticketTTL), exp
 }
 
+// ticketSource is the kind of code a ticket was made from: a roll-call ticket keeps
+// the kind in the high half of Ref and the roll call in the low half.
+func ticketSource(t bridge.Token) bridge.Kind {
+	if k := t.Ref >> 32; k != 0 {
+		return bridge.Kind(k)
+	}
+	return bridge.Kind(t.Ref)
+}
+
 // rollCallOf returns the roll call a scanned roll-call code or ticket refers to.
 func rollCallOf(sc scanned) int64 {
 	if sc.Token.Kind == bridge.KindTicket {
@@ -205,11 +214,16 @@ func (s *Server) memberName(c *gin.Context, p attendance.Principal) (string, err
 func (s *Server) checkPIN(c *gin.Context, code, pin string) (attendance.Principal, error) {
 	code, pin = strings.TrimSpace(code), strings.TrimSpace(pin)
 	var fs []attendance.FieldError
-	if code == "" || len(code) > 64 {
-		fs = append(fs, attendance.FieldError{Field: "memberCode", Code: attendance.CodeRequired})
-	}
-	if pin == "" || len(pin) > 16 {
-		fs = append(fs, attendance.FieldError{Field: "pin", Code: attendance.CodeRequired})
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"memberCode", code, 64}, {"pin", pin, 16}} {
+		switch {
+		case f.value == "":
+			fs = append(fs, attendance.FieldError{Field: f.name, Code: attendance.CodeRequired})
+		case len(f.value) > f.max:
+			fs = append(fs, attendance.FieldError{Field: f.name, Code: attendance.CodeTooLong, Param: strconv.Itoa(f.max)})
+		}
 	}
 	if len(fs) > 0 {
 		return attendance.Principal{}, &attendance.ValidationError{Fields: fs}
@@ -337,7 +351,8 @@ func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, er
 }
 
 // handleCheckIn handles POST /api/v1/checkins {"token"|"ticket","memberCode","pin","key"}:
-// 201 for a new check-in, 200 when the member was already in (or the key repeats).
+// 201 for a new check-in, 200 when the member was already in. A repeated key gets the
+// first answer again, status included.
 func (s *Server) handleCheckIn() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		req, ok := decode[checkInRequest](s, c)

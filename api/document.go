@@ -159,6 +159,9 @@ func (s *Server) serveDocument(c *gin.Context, d attendance.Document, memberID, 
 			}
 		}
 	}
+	// The type detected at upload, never one guessed from the file name: a document
+	// named x.html must not become a page of this site.
+	c.Header("Content-Type", d.ContentType)
 	c.Header("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": d.FileName}))
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "private, no-store")
@@ -201,5 +204,3 @@ func (s *Server) handlePointMaterials() gin.HandlerFunc {
 		c.JSON(http.StatusOK, gin.H{"items": out, "opened": opened, "notOpened": len(ms) - opened})
 	}
 }
-
-

@@ -87,8 +87,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		"add": func(a, b int) int { return a + b },
 		// vntime shows a time as people in Vietnam read it.
-		"vntime": func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
-		"kib": func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
+		"vntime":          func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
+		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")

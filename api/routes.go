@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	r.GET("/m/:token", s.redirectLang("m"))
 
 	v1 := r.Group("/api/v1", s.csrf())
+	v1.GET("/openapi.yaml", s.handleOpenAPI())
 	v1.POST("/auth/login", s.handleLogin())
 	v1.POST("/auth/logout", s.handleLogout())
 	v1.GET("/auth/me", s.require(anyone...), s.handleMe())

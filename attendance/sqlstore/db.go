@@ -81,10 +81,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// No GORM prepared statements: inside transactions GORM prepares and then
 		// deallocates every statement at commit, a round trip each, which capped
 		// check-ins near 220/s. pgx caches prepared statements per connection itself.
-		PrepareStmt: false,
-		TranslateError:         true,
-		NowFunc:                func() time.Time { return now().UTC() },
-		Logger:                 newLogger(cfg.Log),
+		PrepareStmt:    false,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return now().UTC() },
+		Logger:         newLogger(cfg.Log),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", dialect, err)
