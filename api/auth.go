@@ -16,6 +16,9 @@ import (
 	"github.com/ulule/limiter/v3/drivers/store/memory"
 )
 
+// maxFormBody bounds any form a page posts, uploads included.
+const maxFormBody = 27 << 20
+
 // cookieSession holds a browser's session token.
 const cookieSession = "diemcau_session"
 
@@ -96,6 +99,9 @@ func (s *Server) csrf() gin.HandlerFunc {
 		}
 		got := c.GetHeader("X-CSRF-Token")
 		if got == "" {
+			// Reading _csrf parses the whole form: bound it first, so an upload's own
+			// limit still holds (the largest, a document, is 25 MiB).
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
 			got = c.PostForm("_csrf")
 		}
 		want := s.csrfToken(c.GetString(ctxToken))

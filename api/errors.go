@@ -104,6 +104,12 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
 	}
+	if wantsHTML(c) {
+		// A person at a page gets a page, not a JSON document.
+		s.renderErrorPage(c, p.Status, p.Title, p.Errors)
+		c.Abort()
+		return
+	}
 	if p.Status == http.StatusTooManyRequests {
 		c.Header("Retry-After", "60")
 	}
@@ -130,6 +136,10 @@ func (s *Server) notFound(c *gin.Context) {
 }
 
 func (s *Server) methodNotAllowed(c *gin.Context) {
+	if wantsHTML(c) {
+		s.renderError(c, http.StatusMethodNotAllowed)
+		return
+	}
 	l := lang(c)
 	writeProblem(c, problem{Type: "/problems/method-not-allowed", Title: s.i18n.T(l, "problem.method-not-allowed"),
 		Status: http.StatusMethodNotAllowed})

@@ -157,10 +157,27 @@ func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// errorPage is what the error page shows.
+type errorPage struct {
+	Status int
+	Title  string
+	Errors []fieldProblem
+}
+
 // renderError shows an error page for status.
 func (s *Server) renderError(c *gin.Context, status int) {
+	l := lang(c)
+	title := s.i18n.T(l, fmt.Sprintf("error.%d", status))
+	if title == fmt.Sprintf("error.%d", status) {
+		title = http.StatusText(status)
+	}
+	s.renderErrorPage(c, status, title, nil)
+}
+
+// renderErrorPage shows an error page with a title and field problems.
+func (s *Server) renderErrorPage(c *gin.Context, status int, title string, errs []fieldProblem) {
 	d := s.newPage(c, "page.error")
-	d.Data = status
+	d.Data = errorPage{Status: status, Title: title, Errors: errs}
 	s.render(c, status, "error", d)
 }
 
