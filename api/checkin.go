@@ -334,7 +334,8 @@ func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, er
 	}
 	ctx := c.Request.Context()
 	out, err := s.store.CheckIn(ctx, attendance.CheckInInput{ConferenceID: sc.Conference.ID, PointID: sc.Point.ID,
-		MemberID: memberID, Method: method, Key: req.Key, DeviceID: device, By: attendance.Principal{MemberID: memberID}})
+		MemberID: memberID, Method: method, Key: req.Key, DeviceID: device, By: attendance.Principal{MemberID: memberID},
+		Conference: &sc.Conference})
 	if err != nil {
 		return reply, err
 	}

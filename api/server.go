@@ -179,6 +179,7 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		now:    cfg.Now,
 		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
 	}
+	s.store = placeKeeper{Store: store, places: s.places}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
 	s.routes()

@@ -115,6 +115,9 @@ type CheckInInput struct {
 	DeviceID     string
 	Reason       string // required for manual check-ins
 	By           Principal
+	// Conference is a recent copy of the conference, if the caller has one, so the
+	// store need not read it again; nil: the store reads it.
+	Conference *Conference
 }
 
 // Validate checks the request's own fields.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,24 +17,35 @@ import (
 // returns the first answer; a member already in returns "already"; a member checked in
 // at another point is moved. It returns ErrInvalid, ErrNotFound (conference),
 // ErrCheckinNotOpen, ErrCheckinClosed, ErrNotInvited or ErrKeyReused.
+//
+// A first check-in, the rush before the opening, costs one read of the member's state
+// and three writes in one transaction.
 func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendance.CheckInOutcome, error) {
 	var out attendance.CheckInOutcome
 	if err := in.Validate(); err != nil {
 		return out, err
 	}
-	var conf attendance.Conference
-	if err := db.q(ctx).First(&conf, in.ConferenceID).Error; err != nil {
-		return out, translate(err, fmt.Sprintf("conference %d", in.ConferenceID))
+	conf, err := db.checkinConference(ctx, in)
+	if err != nil {
+		return out, err
 	}
 	now := db.now().UTC()
 	if err := conf.CheckinWindow(now); err != nil {
 		return out, err
 	}
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
 		out, err = db.checkIn(tx, conf, in, now)
 		return err
 	})
+	if errors.Is(err, errKeyRace) {
+		// Another request with the same key committed first: answer as it did.
+		err = db.tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			out, err = db.replay(tx, in)
+			return err
+		})
+	}
 	if err != nil {
 		return attendance.CheckInOutcome{}, err
 	}
@@ -42,48 +54,68 @@ func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendan
 	return out, nil
 }
 
+// checkinConference is the conference of a check-in: the caller's recent copy when it
+// has one (a scan already read it), else read now.
+func (db *DB) checkinConference(ctx context.Context, in attendance.CheckInInput) (attendance.Conference, error) {
+	if in.Conference != nil && in.Conference.ID == in.ConferenceID {
+		return *in.Conference, nil
+	}
+	var conf attendance.Conference
+	err := db.q(ctx).First(&conf, in.ConferenceID).Error
+	return conf, translate(err, fmt.Sprintf("conference %d", in.ConferenceID))
+}
+
+// errKeyRace means a concurrent request with the same idempotency key won.
+var errKeyRace = errors.New("idempotency key taken concurrently")
+
+// memberState is what a check-in needs to know first, read in one statement.
+type memberState struct {
+	InvitedPointID *int64
+	CheckInID      *int64
+	KeyMemberID    *int64
+	Shared         bool
+}
+
 func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckInOutcome, error) {
 	var out attendance.CheckInOutcome
-	// The key goes in first: a concurrent request with the same key waits on its
-	// unique index and then finds the first one's answer.
-	if in.Key != "" {
-		key := attendance.CheckInKey{Key: in.Key, MemberID: in.MemberID, CreatedAt: now}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&key)
-		if res.Error != nil {
-			return out, translate(res.Error, "check-in key")
-		}
-		if res.RowsAffected == 0 {
-			return db.replay(tx, in)
-		}
+	var st memberState
+	err := tx.Raw(`SELECT
+		(SELECT point_id FROM invitations WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL) AS invited_point_id,
+		(SELECT id FROM check_ins WHERE conference_id = @c AND member_id = @m) AS check_in_id,
+		(SELECT member_id FROM check_in_keys WHERE key = @k) AS key_member_id,
+		EXISTS (SELECT 1 FROM check_ins WHERE conference_id = @c AND device_id = @d AND @d <> '' AND member_id <> @m
+			AND undone_at IS NULL) AS shared`,
+		sql.Named("c", conf.ID), sql.Named("m", in.MemberID), sql.Named("k", in.Key), sql.Named("d", in.DeviceID)).
+		Scan(&st).Error
+	if err != nil {
+		return out, translate(err, "check-in state")
 	}
-	var inv attendance.Invitation
-	err := tx.Where("conference_id = ? AND member_id = ? AND removed_at IS NULL", conf.ID, in.MemberID).First(&inv).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	if st.KeyMemberID != nil {
+		return db.replay(tx, in)
+	}
+	if st.InvitedPointID == nil {
 		return out, attendance.ErrNotInvited
-	} else if err != nil {
-		return out, translate(err, "find invitation")
 	}
-	out.InvitedPointID = inv.PointID
+	out.InvitedPointID = *st.InvitedPointID
+	shared := st.Shared && in.Method != attendance.MethodManual
 
-	ci, err := lockCheckIn(tx, conf.ID, in.MemberID)
-	if err != nil && !errors.Is(err, attendance.ErrNotFound) {
-		return out, err
-	}
-	if ci.ID == 0 {
-		// Nothing to lock yet: try to be first. A concurrent first check-in of the same
-		// member makes the insert do nothing once the other commits; then it is read
-		// back and this request carries on as "already" or "moved".
-		fresh, inserted, err := db.insertCheckIn(tx, conf, in, now)
-		if err != nil {
-			return out, err
+	var ci attendance.CheckIn
+	if st.CheckInID == nil {
+		// Try to be first. A concurrent first check-in of the same member makes the
+		// insert do nothing once the other commits; then it is read back and this
+		// request carries on as "already" or "moved".
+		fresh := db.newCheckIn(conf, in, now, shared)
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh)
+		if res.Error != nil {
+			return out, translate(res.Error, "create check-in")
 		}
-		if !inserted {
-			if ci, err = lockCheckIn(tx, conf.ID, in.MemberID); err != nil {
-				return out, err
-			}
-		} else {
-			ci = fresh
-			out.CheckIn, out.Result = fresh, attendance.ResultCreated
+		if res.RowsAffected > 0 {
+			ci, out.CheckIn, out.Result = fresh, fresh, attendance.ResultCreated
+		}
+	}
+	if out.Result == "" {
+		if ci, err = lockCheckIn(tx, conf.ID, in.MemberID); err != nil {
+			return out, err
 		}
 	}
 	kind := attendance.EventCheckIn
@@ -93,10 +125,7 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 	switch {
 	case out.Result == attendance.ResultCreated:
 	case !ci.Active():
-		fresh, err := db.newCheckIn(tx, conf, in, now)
-		if err != nil {
-			return out, err
-		}
+		fresh := db.newCheckIn(conf, in, now, shared)
 		fresh.ID = ci.ID
 		err = tx.Model(&fresh).Select("point_id", "at", "method", "device_id", "shared_device", "confirmed", "reason",
 			"by_account_id", "by_member_id", "moves", "checked_out_at", "checkout_reason", "undone_at", "undo_reason", "updated_at").
@@ -133,42 +162,27 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 		}
 	}
 	if in.Key != "" {
-		err := tx.Model(&attendance.CheckInKey{}).Where("key = ?", in.Key).
-			Updates(map[string]any{"check_in_id": out.CheckIn.ID, "result": string(out.Result)}).Error
-		if err != nil {
-			return out, translate(err, "check-in key")
+		// The key goes in last, with the answer. Had a request with the same key got
+		// here first, this one rolls back and gives that request's answer.
+		key := attendance.CheckInKey{Key: in.Key, MemberID: in.MemberID, CheckInID: out.CheckIn.ID,
+			Result: string(out.Result), CreatedAt: now}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&key)
+		if res.Error != nil {
+			return out, translate(res.Error, "check-in key")
+		}
+		if res.RowsAffected == 0 {
+			return out, errKeyRace
 		}
 	}
 	return out, nil
 }
 
-// newCheckIn builds a member's first check-in, flagged when the device already
-// checked in someone else.
-func (db *DB) newCheckIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckIn, error) {
+// newCheckIn builds a member's first check-in.
+func (db *DB) newCheckIn(conf attendance.Conference, in attendance.CheckInInput, now time.Time, shared bool) attendance.CheckIn {
 	ci := attendance.CheckIn{ConferenceID: conf.ID, MemberID: in.MemberID, PointID: in.PointID, At: now,
-		Method: in.Method, DeviceID: in.DeviceID, Reason: in.Reason, UpdatedAt: now}
+		Method: in.Method, DeviceID: in.DeviceID, Reason: in.Reason, SharedDevice: shared, UpdatedAt: now}
 	setBy(&ci.ByAccountID, &ci.ByMemberID, in.By)
-	if in.DeviceID != "" && in.Method != attendance.MethodManual {
-		var err error
-		if ci.SharedDevice, err = sharedDevice(tx, conf.ID, in.MemberID, in.DeviceID); err != nil {
-			return ci, err
-		}
-	}
-	return ci, nil
-}
-
-// insertCheckIn inserts a member's first check-in unless one exists; inserted is false
-// when another request got there first.
-func (db *DB) insertCheckIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckIn, bool, error) {
-	ci, err := db.newCheckIn(tx, conf, in, now)
-	if err != nil {
-		return ci, false, err
-	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ci)
-	if res.Error != nil {
-		return ci, false, translate(res.Error, "create check-in")
-	}
-	return ci, res.RowsAffected > 0, nil
+	return ci
 }
 
 // replay answers a repeated idempotency key with the check-in it made.
@@ -201,15 +215,6 @@ func lockCheckIn(tx *gorm.DB, conferenceID, memberID int64) (attendance.CheckIn,
 	}
 	err := q.Where("conference_id = ? AND member_id = ?", conferenceID, memberID).First(&ci).Error
 	return ci, translate(err, "find check-in")
-}
-
-// sharedDevice reports whether the device already checked in another member.
-func sharedDevice(tx *gorm.DB, conferenceID, memberID int64, device string) (bool, error) {
-	var n int64
-	err := tx.Model(&attendance.CheckIn{}).
-		Where("conference_id = ? AND device_id = ? AND member_id <> ? AND undone_at IS NULL", conferenceID, device, memberID).
-		Limit(1).Count(&n).Error
-	return n > 0, translate(err, "shared device")
 }
 
 func setBy(account, member **int64, p attendance.Principal) {

@@ -24,6 +24,7 @@ type config struct {
 	LoginRate     string
 	LogLevel      slog.Level
 	LogFormat     string
+	DebugAddr     string
 }
 
 // setting is one DIEMCAU_ variable: its default and what it is for. README lists the
@@ -47,6 +48,7 @@ var settings = []setting{
 	{"DIEMCAU_LOGIN_RATE", "20-M", "sign-in attempts allowed per client address (N-S, N-M, N-H)", false},
 	{"DIEMCAU_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"DIEMCAU_LOG_FORMAT", "text", "text or json", false},
+	{"DIEMCAU_DEBUG_ADDR", "", "if set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it on loopback", false},
 }
 
 // loadConfig reads the settings through getenv. A secret may come from the file named
@@ -111,6 +113,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("DIEMCAU_LOGIN_RATE", &c.LoginRate)
 	str("DIEMCAU_LOG_LEVEL", &level)
 	str("DIEMCAU_LOG_FORMAT", &c.LogFormat)
+	str("DIEMCAU_DEBUG_ADDR", &c.DebugAddr)
 	if secret != "" {
 		if len(secret) < 32 {
 			errs = append(errs, "DIEMCAU_SECRET: want at least 32 bytes")

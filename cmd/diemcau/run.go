@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -180,6 +181,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	go sweepSessions(ctx, db, log)
+	if cfg.DebugAddr != "" {
+		go serveDebug(ctx, cfg.DebugAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "diemcau %s listening on %s (database: %s)\n", version, localURL(ln.Addr()), db.Dialect())
@@ -398,4 +402,23 @@ func describe(ve *attendance.ValidationError) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// serveDebug serves Go's profiles (net/http/pprof) on addr until ctx ends: a separate
+// listener, so they are never reachable through the public address.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	log.Info("debug profiles", "addr", addr)
+	if err := hs.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		log.Warn("debug server", "err", err)
+	}
 }

@@ -199,6 +199,8 @@ type fixture struct {
 func setupConference(ctx context.Context, c *Client, members, perPoint int, log io.Writer) (fixture, error) {
 	var fx fixture
 	run := randomKey()[:6]
+	began := time.Now()
+	step := func(what string) { fmt.Fprintf(log, "  %-28s %s\n", what, time.Since(began).Round(time.Millisecond)) }
 	var root struct {
 		ID int64 `json:"id"`
 	}
@@ -218,6 +220,7 @@ func setupConference(ctx context.Context, c *Client, members, perPoint int, log 
 		}
 		orgs[i] = o.ID
 	}
+	step("organizations created")
 	codes := make([]string, members)
 	for start := 0; start < members; start += 50_000 {
 		end := min(start+50_000, members)
@@ -230,7 +233,7 @@ func setupConference(ctx context.Context, c *Client, members, perPoint int, log 
 		if err := c.Upload(ctx, "/api/v1/members/import", "load.csv", []byte(csv.String()), nil); err != nil {
 			return fx, fmt.Errorf("import members: %w", err)
 		}
-		fmt.Fprintf(log, "imported %d members\n", end)
+		step(fmt.Sprintf("imported %d members", end))
 	}
 	var conf struct {
 		ID int64 `json:"id"`
@@ -253,9 +256,11 @@ func setupConference(ctx context.Context, c *Client, members, perPoint int, log 
 		}
 		fx.points[i] = p.ID
 	}
+	step("points created")
 	if err := c.Do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/conferences/%d/start", conf.ID), nil, nil); err != nil {
 		return fx, fmt.Errorf("start conference: %w", err)
 	}
+	step("conference started")
 	fx.members = make([]simMember, members)
 	for i := range fx.members {
 		fx.members[i] = simMember{code: codes[i], point: fx.points[i/perPoint]}
