@@ -52,46 +52,50 @@ func (s *Server) handleDocumentUpload() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, attendance.MaxDocumentSize+1<<20)
-		fh, err := c.FormFile("file")
-		var maxErr *http.MaxBytesError
-		switch {
-		case errors.As(err, &maxErr):
-			s.respondError(c, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB"))
-			return
-		case errors.Is(err, http.ErrNotMultipart), errors.Is(err, http.ErrMissingBoundary):
-			s.respondError(c, errMediaType)
-			return
-		case err != nil:
-			s.respondError(c, attendance.Invalid("file", attendance.CodeRequired, ""))
-			return
-		case fh.Size > attendance.MaxDocumentSize:
-			s.respondError(c, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB"))
-			return
-		}
-		f, err := fh.Open()
+		d, err := s.uploadDocument(c, id)
 		if err != nil {
-			s.respondError(c, err)
-			return
-		}
-		data, err := io.ReadAll(io.LimitReader(f, attendance.MaxDocumentSize+1))
-		f.Close()
-		if err != nil {
-			s.respondError(c, err)
-			return
-		}
-		p, _ := principal(c)
-		d := attendance.Document{ConferenceID: id, Title: c.PostForm("title"), FileName: filepath.Base(fh.Filename),
-			ContentType: detectType(data), Data: data, Secret: c.PostForm("secret") == "true" || c.PostForm("secret") == "on"}
-		if p.AccountID != 0 {
-			d.ByAccountID = &p.AccountID
-		}
-		if err := s.store.CreateDocument(c.Request.Context(), &d); err != nil {
 			s.respondError(c, err)
 			return
 		}
 		c.JSON(http.StatusCreated, toDocument(d))
 	}
+}
+
+// uploadDocument stores the document uploaded with the request for a conference.
+func (s *Server) uploadDocument(c *gin.Context, conferenceID int64) (attendance.Document, error) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, attendance.MaxDocumentSize+1<<20)
+	fh, err := c.FormFile("file")
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		return attendance.Document{}, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB")
+	case errors.Is(err, http.ErrNotMultipart), errors.Is(err, http.ErrMissingBoundary):
+		return attendance.Document{}, errMediaType
+	case err != nil:
+		return attendance.Document{}, attendance.Invalid("file", attendance.CodeRequired, "")
+	case fh.Size > attendance.MaxDocumentSize:
+		return attendance.Document{}, attendance.Invalid("file", attendance.CodeFileSize, "25 MiB")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return attendance.Document{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, attendance.MaxDocumentSize+1))
+	f.Close()
+	if err != nil {
+		return attendance.Document{}, err
+	}
+	p, _ := principal(c)
+	secret := c.PostForm("secret")
+	d := attendance.Document{ConferenceID: conferenceID, Title: c.PostForm("title"), FileName: filepath.Base(fh.Filename),
+		ContentType: detectType(data), Data: data, Secret: secret == "true" || secret == "on"}
+	if p.AccountID != 0 {
+		d.ByAccountID = &p.AccountID
+	}
+	if err := s.store.CreateDocument(c.Request.Context(), &d); err != nil {
+		return d, err
+	}
+	return d, nil
 }
 
 // handleDocumentList handles GET /api/v1/conferences/{id}/documents: secret documents

@@ -50,6 +50,8 @@ func (s *Server) adminPageRoutes(g *gin.RouterGroup) {
 	}
 	g.POST("/conferences/:id/points", editor, s.pagePointCreate())
 	g.POST("/conferences/:id/points/:pid/delete", editor, s.pagePointDelete())
+	g.POST("/conferences/:id/documents", editor, s.pageDocumentUpload())
+	g.POST("/conferences/:id/documents/:did/delete", editor, s.pageDocumentDelete())
 	g.GET("/conferences/:id/invitations", s.pageInvitations())
 	g.POST("/conferences/:id/invitations/generate", editor, s.pageInvitationsGenerate())
 	g.POST("/conferences/:id/invitations/:iid/delete", editor, s.pageInvitationDelete())

@@ -276,8 +276,9 @@ type conferenceData struct {
 	Points  []pointRow
 	Pager   pager
 	Invited int64
-	Orgs    []orgOption
-	CanEdit bool
+	Orgs      []orgOption
+	CanEdit   bool
+	Documents []documentJSON
 }
 
 // showConference renders the conference page with status: its details, its points and
@@ -327,6 +328,14 @@ func (s *Server) showConference(c *gin.Context, d pageData, id int64, status int
 		}
 		row.Invited = n.Total
 		out.Points = append(out.Points, row)
+	}
+	docs, err := s.store.Documents(ctx, id, true)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	for _, doc := range docs {
+		out.Documents = append(out.Documents, toDocument(doc))
 	}
 	d.Title = conf.Title
 	d.Data = out
@@ -583,5 +592,40 @@ func (s *Server) pageInvitationDelete() gin.HandlerFunc {
 			return
 		}
 		s.seeOther(c, "flash.removed", invitationsBack(id, c.PostForm("back")))
+	}
+}
+
+// pageDocumentUpload handles POST /{lang}/admin/conferences/{id}/documents (file,
+// title, secret).
+func (s *Server) pageDocumentUpload() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.pageID(c, "id")
+		if !ok {
+			return
+		}
+		if _, err := s.uploadDocument(c, id); err != nil {
+			s.conferenceProblem(c, id, err, map[string]string{"docTitle": c.PostForm("title")}, "")
+			return
+		}
+		s.seeOther(c, "doc.uploaded", "/admin/conferences/"+idString(id))
+	}
+}
+
+// pageDocumentDelete handles POST /{lang}/admin/conferences/{id}/documents/{did}/delete.
+func (s *Server) pageDocumentDelete() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.pageID(c, "id")
+		if !ok {
+			return
+		}
+		did, ok := s.pageID(c, "did")
+		if !ok {
+			return
+		}
+		if err := s.store.DeleteDocument(c.Request.Context(), did); err != nil {
+			s.conferenceProblem(c, id, err, nil, "")
+			return
+		}
+		s.seeOther(c, "flash.deleted", "/admin/conferences/"+idString(id))
 	}
 }
