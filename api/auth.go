@@ -102,6 +102,12 @@ func (s *Server) csrf() gin.HandlerFunc {
 			// Reading _csrf parses the whole form: bound it first, so an upload's own
 			// limit still holds (the largest, a document, is 25 MiB).
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
+			// A form over the bound is answered as too large, not as a missing token.
+			var maxErr *http.MaxBytesError
+			if err := c.Request.ParseMultipartForm(s.engine.MaxMultipartMemory); errors.As(err, &maxErr) {
+				s.respondError(c, errTooLarge)
+				return
+			}
 			got = c.PostForm("_csrf")
 		}
 		want := s.csrfToken(c.GetString(ctxToken))
@@ -202,9 +208,11 @@ func (s *Server) startSession(c *gin.Context, in signIn) (attendance.Principal, 
 	if err := in.validate(); err != nil {
 		return attendance.Principal{}, "", err
 	}
-	who := in.Login
-	if who == "" {
-		who = "member:" + in.MemberCode
+	// The limit key is what is checked below, trimmed as it is, so " admin" does not
+	// open a fresh allowance for admin.
+	who := strings.TrimSpace(in.Login)
+	if in.Login == "" {
+		who = "member:" + strings.TrimSpace(in.MemberCode)
 	}
 	ok, err := s.limits.allow(c, c.ClientIP(), who)
 	if err != nil {

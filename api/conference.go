@@ -68,10 +68,17 @@ func (in conferenceInput) apply(c *attendance.Conference) error {
 		}
 		*dst = t.UTC()
 	}
-	minutes := func(v *int, dst *time.Duration) {
-		if v != nil {
-			*dst = time.Duration(*v) * time.Minute
+	minutes := func(field string, v *int, dst *time.Duration) {
+		if v == nil {
+			return
 		}
+		// Check before multiplying: a huge count of minutes overflows a Duration and
+		// may wrap into the allowed range.
+		if *v < 0 || *v > 24*60 {
+			fs = append(fs, attendance.FieldError{Field: field, Code: attendance.CodeRange, Param: "0-1440"})
+			return
+		}
+		*dst = time.Duration(*v) * time.Minute
 	}
 	set(&c.Title, in.Title)
 	set(&c.Description, in.Description)
@@ -80,9 +87,9 @@ func (in conferenceInput) apply(c *attendance.Conference) error {
 	}
 	when("startsAt", in.StartsAt, &c.StartsAt)
 	when("endsAt", in.EndsAt, &c.EndsAt)
-	minutes(in.CheckinLeadMinutes, &c.CheckinLead)
-	minutes(in.LateGraceMinutes, &c.LateGrace)
-	minutes(in.EarlyLeaveGraceMinutes, &c.EarlyLeaveGrace)
+	minutes("checkinLeadMinutes", in.CheckinLeadMinutes, &c.CheckinLead)
+	minutes("lateGraceMinutes", in.LateGraceMinutes, &c.LateGrace)
+	minutes("earlyLeaveGraceMinutes", in.EarlyLeaveGraceMinutes, &c.EarlyLeaveGrace)
 	if in.InvitePositions != nil {
 		for _, p := range in.InvitePositions {
 			if !p.Valid() {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/gin-gonic/gin"
@@ -17,6 +19,17 @@ import (
 
 // maxJSONBody bounds a JSON request body.
 const maxJSONBody = 1 << 20
+
+// limitBody bounds every request body by maxFormBody, the largest any route takes.
+// Without it a page that reads a form without a session (sign-in, check-in) would spool
+// a multipart body of any size to temporary files; routes bound theirs further.
+func limitBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
+		}
+	}
+}
 
 // decode reads the request's JSON body into a T. On failure it writes the problem
 // (400 malformed, 413, 415, or 422 with the offending field) and returns false.
@@ -36,23 +49,31 @@ func decodeJSON(c *gin.Context, v any) error {
 			return errMediaType
 		}
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		return errTooLarge
+	case err != nil:
+		return fmt.Errorf("read body: %v: %w", err, errMalformed)
+	case !utf8.Valid(data):
+		// encoding/json would quietly turn the bad bytes into U+FFFD and store them.
+		return fmt.Errorf("body is not UTF-8: %w", errMalformed)
+	case hasNUL(data):
+		// No text field has a use for NUL, and PostgreSQL cannot store it in text.
+		return fmt.Errorf("NUL in a JSON string: %w", errMalformed)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, err := dec.Token(); err != io.EOF {
 			return fmt.Errorf("trailing data after JSON value: %w", errMalformed)
 		}
 		return nil
 	}
-	var (
-		maxErr  *http.MaxBytesError
-		typeErr *json.UnmarshalTypeError
-	)
+	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &maxErr):
-		return errTooLarge
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
@@ -65,6 +86,29 @@ func decodeJSON(c *gin.Context, v any) error {
 	}
 	return fmt.Errorf("%v: %w", err, errMalformed)
 }
+
+// hasNUL reports whether a JSON text has the escape \u0000 inside a string. A raw NUL
+// byte is no concern here: JSON does not allow control characters in strings, so the
+// decoder refuses it.
+func hasNUL(data []byte) bool {
+	inString := false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(data):
+			if data[i+1] == 'u' && bytes.HasPrefix(data[i+2:], []byte("0000")) {
+				return true
+			}
+			i++ // skip the escaped character, which may be a quote or a backslash
+		}
+	}
+	return false
+}
+
+// validText reports whether s can be stored as text: UTF-8 without NUL. PostgreSQL
+// refuses anything else, and no name, title or search has a use for it.
+func validText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // idParam reads the positive integer path parameter name; anything else is a 404,
 // as no such record can exist.
@@ -91,6 +135,10 @@ func (q *query) fail(field, code string) {
 
 func (q *query) str(name string, max int) string {
 	v := strings.TrimSpace(q.c.Query(name))
+	if !validText(v) {
+		q.fail(name, attendance.CodeInvalid)
+		return ""
+	}
 	if len([]rune(v)) > max {
 		q.problems = append(q.problems, attendance.FieldError{Field: name, Code: attendance.CodeTooLong, Param: strconv.Itoa(max)})
 		return ""

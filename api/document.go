@@ -89,6 +89,12 @@ func (s *Server) uploadDocument(c *gin.Context, conferenceID int64) (attendance.
 	secret := c.PostForm("secret")
 	d := attendance.Document{ConferenceID: conferenceID, Title: c.PostForm("title"), FileName: filepath.Base(fh.Filename),
 		ContentType: detectType(data), Data: data, Secret: secret == "true" || secret == "on"}
+	// Form fields skip the JSON decoder's check for text.
+	for field, v := range map[string]string{"title": d.Title, "fileName": d.FileName} {
+		if !validText(v) {
+			return attendance.Document{}, attendance.Invalid(field, attendance.CodeInvalid, "")
+		}
+	}
 	if p.AccountID != 0 {
 		d.ByAccountID = &p.AccountID
 	}

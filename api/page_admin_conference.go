@@ -271,11 +271,11 @@ type pointRow struct {
 
 // conferenceData is what the conference page shows.
 type conferenceData struct {
-	Section string
-	Conf    conferenceView
-	Points  []pointRow
-	Pager   pager
-	Invited int64
+	Section   string
+	Conf      conferenceView
+	Points    []pointRow
+	Pager     pager
+	Invited   int64
 	Orgs      []orgOption
 	CanEdit   bool
 	Documents []documentJSON

@@ -77,7 +77,13 @@ func (s *Server) handleRollCallList() gin.HandlerFunc {
 			return
 		}
 		p, _ := principal(c)
-		if p.Role == attendance.RoleChair && pointID != 0 {
+		if p.Role == attendance.RoleChair {
+			// A chair names one of their points: the list of every point would show the
+			// others' roll calls and counts.
+			if pointID == 0 {
+				s.respondError(c, attendance.Invalid("pointId", attendance.CodeRequired, ""))
+				return
+			}
 			if _, err := s.store.Point(c.Request.Context(), p.Scope(), pointID); err != nil {
 				s.respondError(c, err)
 				return

@@ -21,7 +21,7 @@ func (s *Server) routes() {
 	staff := []attendance.Role{admin, organizer, supervisor}
 
 	r := s.engine
-	r.Use(s.recoverPanic(), s.observe(), s.authenticate())
+	r.Use(s.recoverPanic(), s.observe(), limitBody(), s.authenticate())
 	r.NoRoute(s.notFound)
 	r.NoMethod(s.methodNotAllowed)
 

@@ -20,7 +20,7 @@ import (
 func (db *DB) CreateAccount(ctx context.Context, a *attendance.Account, password string) error {
 	a.ID = 0
 	a.Normalize()
-	if err := errors.Join(a.Validate(), attendance.ValidatePassword(password)); err != nil {
+	if err := errors.Join(a.Validate(), validatePassword(password)); err != nil {
 		return mergeValidation(err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -29,6 +29,21 @@ func (db *DB) CreateAccount(ctx context.Context, a *attendance.Account, password
 	}
 	a.PasswordHash = string(hash)
 	return dupAsField(translate(db.q(ctx).Create(a).Error, "create account"), "login")
+}
+
+// maxBcryptPassword is the longest password bcrypt hashes: GenerateFromPassword
+// refuses longer ones, which attendance.ValidatePassword (up to 256 bytes) lets through.
+const maxBcryptPassword = 72
+
+// validatePassword checks a new password against the rules and what bcrypt can hash.
+func validatePassword(pw string) error {
+	if err := attendance.ValidatePassword(pw); err != nil {
+		return err
+	}
+	if len(pw) > maxBcryptPassword {
+		return attendance.Invalid("password", attendance.CodeTooLong, "72")
+	}
+	return nil
 }
 
 // Account returns the account with id (ErrNotFound).
@@ -63,7 +78,7 @@ func (db *DB) UpdateAccount(ctx context.Context, a *attendance.Account, password
 	a.Normalize()
 	err := a.Validate()
 	if password != "" {
-		err = errors.Join(err, attendance.ValidatePassword(password))
+		err = errors.Join(err, validatePassword(password))
 	}
 	if err != nil {
 		return mergeValidation(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -175,6 +176,8 @@ func translate(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, attendance.ErrConflict)
 	case errors.Is(err, gorm.ErrForeignKeyViolated), sqliteForeignKey(err):
 		return fmt.Errorf("%s: %w", what, attendance.ErrConflict)
+	case postgresBadText(err):
+		return fmt.Errorf("%s: %w", what, attendance.ErrInvalid)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -191,6 +194,13 @@ func newLogger(log *slog.Logger) logger.Interface {
 		IgnoreRecordNotFoundError: true,
 		ParameterizedQueries:      true,
 	})
+}
+
+// postgresBadText reports text PostgreSQL cannot store: NUL or invalid UTF-8 (SQLSTATE
+// 22021, 22P05). It is bad input, whichever path let it reach the store.
+func postgresBadText(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05")
 }
 
 // sqliteForeignKey reports a SQLite foreign key failure that the dialector leaves

@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"strings"
 
 	"github.com/diemcau/diemcau/attendance"
+	gosqlite "github.com/glebarez/go-sqlite"
 	"gorm.io/gorm"
 )
 
@@ -16,11 +18,34 @@ func list[T any](q *gorm.DB, p attendance.Page, order string) (attendance.List[T
 	if err := q.Session(&gorm.Session{}).Count(&out.Total).Error; err != nil {
 		return out, err
 	}
-	if out.Total == 0 {
+	// A page past the last one is empty. Checking before computing the offset also
+	// keeps a huge page number from overflowing it: (Number-1)*Size can wrap negative,
+	// and GORM drops a negative offset, answering page 1.
+	if out.Total == 0 || int64(p.Number-1) >= (out.Total+int64(p.Size)-1)/int64(p.Size) {
 		return out, nil
 	}
 	err := q.Session(&gorm.Session{}).Order(order).Limit(p.Size).Offset(p.Offset()).Find(&out.Items).Error
 	return out, err
+}
+
+// sqliteLower names a SQL function that lowers text as Go does. SQLite's own LIKE and
+// lower() fold ASCII letters only, so without it "đức" would not find "Trần Văn Đức" on
+// SQLite while PostgreSQL's ILIKE does.
+const sqliteLower = "diemcau_lower"
+
+// init registers sqliteLower with the SQLite driver, for every connection opened after;
+// the driver keeps functions process-wide.
+func init() {
+	gosqlite.MustRegisterDeterministicScalarFunction(sqliteLower, 1,
+		func(_ *gosqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case string:
+				return strings.ToLower(v), nil
+			case []byte:
+				return strings.ToLower(string(v)), nil
+			}
+			return args[0], nil
+		})
 }
 
 // contains adds a case-insensitive substring match on any of cols.
@@ -29,15 +54,18 @@ func (db *DB) contains(q *gorm.DB, s string, cols ...string) *gorm.DB {
 	if s == "" {
 		return q
 	}
-	op := "LIKE"
-	if db.dialect == "postgres" {
-		op = "ILIKE"
+	if db.dialect != "postgres" {
+		s = strings.ToLower(s)
 	}
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 	conds := make([]string, len(cols))
 	args := make([]any, len(cols))
 	for i, c := range cols {
-		conds[i] = c + " " + op + ` ? ESCAPE '\'`
+		if db.dialect == "postgres" {
+			conds[i] = c + ` ILIKE ? ESCAPE '\'`
+		} else {
+			conds[i] = sqliteLower + "(" + c + `) LIKE ? ESCAPE '\'`
+		}
 		args[i] = pattern
 	}
 	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
