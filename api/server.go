@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -119,6 +120,10 @@ type Config struct {
 	QRRotate time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the addresses (CIDRs) of reverse proxies whose
+	// X-Forwarded-For is believed; none by default, so a client cannot choose the
+	// address its sign-in attempts are counted against.
+	TrustedProxies []string
 }
 
 // Server is the HTTP handler of the whole service.
@@ -180,6 +185,9 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
 	}
 	s.store = placeKeeper{Store: store, places: s.places}
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
 	s.routes()

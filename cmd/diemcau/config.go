@@ -25,6 +25,7 @@ type config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 	DebugAddr     string
+	Proxies       []string
 }
 
 // setting is one DIEMCAU_ variable: its default and what it is for. README lists the
@@ -48,6 +49,7 @@ var settings = []setting{
 	{"DIEMCAU_LOGIN_RATE", "20-M", "sign-in attempts allowed per client address (N-S, N-M, N-H)", false},
 	{"DIEMCAU_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"DIEMCAU_LOG_FORMAT", "text", "text or json", false},
+	{"DIEMCAU_TRUSTED_PROXIES", "", "comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed", false},
 	{"DIEMCAU_DEBUG_ADDR", "", "if set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it on loopback", false},
 }
 
@@ -114,6 +116,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("DIEMCAU_LOG_LEVEL", &level)
 	str("DIEMCAU_LOG_FORMAT", &c.LogFormat)
 	str("DIEMCAU_DEBUG_ADDR", &c.DebugAddr)
+	var proxies string
+	str("DIEMCAU_TRUSTED_PROXIES", &proxies)
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.Proxies = append(c.Proxies, p)
+		}
+	}
 	if secret != "" {
 		if len(secret) < 32 {
 			errs = append(errs, "DIEMCAU_SECRET: want at least 32 bytes")

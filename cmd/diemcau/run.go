@@ -172,7 +172,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := api.NewServer(log, db, api.Config{PublicURL: base, Secret: secret, SessionTTL: cfg.SessionTTL,
-		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate})
+		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate,
+		TrustedProxies: cfg.Proxies})
 	if err != nil {
 		ln.Close()
 		return err
