@@ -16,6 +16,7 @@ import (
 var migrations = []*gormigrate.Migration{
 	{ID: "202611220001_registry", Migrate: migrateRegistry, Rollback: rollbackRegistry},
 	{ID: "202611220002_checkin", Migrate: migrateCheckin, Rollback: rollbackCheckin},
+	presenceMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

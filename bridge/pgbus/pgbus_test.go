@@ -1,0 +1,71 @@
+package pgbus_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/diemcau/diemcau/bridge"
+	"github.com/diemcau/diemcau/bridge/pgbus"
+	"github.com/diemcau/diemcau/internal/testdb"
+)
+
+// TestRelay_TwoInstances: an event published on one instance's bus reaches a
+// subscriber of another instance sharing the database, once.
+func TestRelay_TwoInstances(t *testing.T) {
+	base := os.Getenv(testdb.EnvURL)
+	if base == "" {
+		t.Skip("set " + testdb.EnvURL + " to run the LISTEN/NOTIFY relay on PostgreSQL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := testdb.Schema(t, base)
+	log := slog.New(slog.DiscardHandler)
+	var buses []*bridge.Bus
+	for _, origin := range []string{"one", "two"} {
+		r, err := pgbus.New(ctx, url, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.Close)
+		b := bridge.NewBus(origin, r)
+		go b.Run(ctx)
+		buses = append(buses, b)
+	}
+	sub := buses[1].Subscribe(42)
+	self := buses[0].Subscribe(42)
+	// LISTEN is issued when Run starts; give it a moment, then publish until seen.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := buses[0].Publish(ctx, bridge.Event{Type: bridge.EventOffline, ConferenceID: 42, PointID: 3}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev := <-sub.C:
+			if ev.Type != bridge.EventOffline || ev.PointID != 3 || ev.Origin != "one" {
+				t.Fatalf("got %+v", ev)
+			}
+			// The publisher's own subscriber got it once, locally, not again via the relay.
+			time.Sleep(300 * time.Millisecond)
+			if n := len(self.C); n < 1 {
+				t.Errorf("the publishing instance's subscriber got %d events", n)
+			}
+			seen := map[string]int{}
+			for len(self.C) > 0 {
+				seen[(<-self.C).ID]++
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("event %s delivered %d times on its own instance", id, n)
+				}
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other instance never got the event")
+		}
+	}
+}
