@@ -347,6 +347,10 @@ func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, er
 		return reply, err
 	}
 	s.metrics.checkins.WithLabelValues(string(out.Result)).Inc()
+	if out.Result != attendance.ResultAlready {
+		s.publish(ctx, bridge.EventCheckIn, sc.Conference.ID, sc.Point.ID, map[string]any{"memberId": memberID,
+			"name": name, "result": out.Result, "late": out.Late, "at": out.CheckIn.At})
+	}
 	return checkInReply{CheckIn: toCheckIn(out.CheckIn), Result: string(out.Result), Late: out.Late, WrongPoint: out.WrongPoint,
 		InvitedPointID: out.InvitedPointID, MemberName: name, PointName: sc.Point.Name, Conference: sc.Conference.Title}, nil
 }
@@ -545,6 +549,10 @@ func (s *Server) handleManualCheckIn() gin.HandlerFunc {
 		status := http.StatusOK
 		if out.Result == attendance.ResultCreated {
 			status = http.StatusCreated
+		}
+		if out.Result != attendance.ResultAlready {
+			s.publish(c.Request.Context(), bridge.EventCheckIn, pt.ConferenceID, pt.ID, map[string]any{"memberId": req.MemberID,
+				"result": out.Result, "late": out.Late, "manual": true, "at": out.CheckIn.At})
 		}
 		c.JSON(status, gin.H{"checkIn": toCheckIn(out.CheckIn), "result": out.Result, "late": out.Late, "wrongPoint": out.WrongPoint})
 	}

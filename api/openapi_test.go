@@ -42,6 +42,9 @@ const oaSpecFile = "openapi.yaml"
 // oaRoutes is the API surface, kept by hand: TestOpenAPI_Routes checks it against both
 // routes.go and the document, so a route added to either alone fails. Paths are in
 // OpenAPI form.
+// The event stream's body is plain text to the validator.
+func init() { openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder) }
+
 var oaRoutes = []struct {
 	method, path, operationID string
 }{
@@ -102,6 +105,8 @@ var oaRoutes = []struct {
 	{"POST", "/api/v1/checkins/{id}/checkout", "checkOutCheckIn"},
 	{"POST", "/api/v1/checkins/{id}/confirm", "confirmCheckIn"},
 
+	{"GET", "/api/v1/conferences/{id}/board", "getBoard"},
+	{"GET", "/api/v1/conferences/{id}/events", "streamEvents"},
 	{"GET", "/api/v1/conferences/{id}/rollcalls", "listRollCalls"},
 	{"POST", "/api/v1/conferences/{id}/rollcalls", "startRollCall"},
 	{"GET", "/api/v1/rollcalls/{id}/answers", "listRollCallAnswers"},
@@ -496,6 +501,7 @@ type oaReq struct {
 	header         map[string]string
 	cookie         *http.Cookie
 	check          oaCheck
+	timeout        time.Duration // for a stream: the client hangs up after it
 }
 
 // oaResp is a server answer.
@@ -633,7 +639,13 @@ func (h *oaHarness) do(rq oaReq, want int) oaResp {
 	}
 
 	rec := httptest.NewRecorder()
-	h.h.ServeHTTP(rec, rq.build(t))
+	hreq := rq.build(t)
+	if rq.timeout > 0 {
+		c, cancel := context.WithTimeout(hreq.Context(), rq.timeout)
+		defer cancel()
+		hreq = hreq.WithContext(c)
+	}
+	h.h.ServeHTTP(rec, hreq)
 	res := oaResp{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 	h.seen[route.Operation.OperationID] = append(h.seen[route.Operation.OperationID], res.status)
 	if res.status != want {
@@ -1153,6 +1165,19 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	h.do(oaReq{method: "POST", target: "/api/v1/checkins", token: chair,
 		body: map[string]any{"token": rcCode, "key": "dien-thoai-duong-0005"}}, 400)
 	h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/rollcalls", conf), "pointId", fmt.Sprint(pt)), token: chair}, 200)
+	res = h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/board", conf), "problems", "false"), token: token}, 200)
+	if !bytes.Contains(res.body, []byte(`"summary"`)) {
+		t.Errorf("board: %s", res.body)
+	}
+	h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/board", conf), token: chair}, 403)
+	h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/board", conf), "page", "x"), token: token,
+		check: oaRejected}, 422)
+	res = h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/events", conf), token: token,
+		timeout: 50 * time.Millisecond}, 200)
+	if !strings.HasPrefix(res.header.Get("Content-Type"), "text/event-stream") {
+		t.Errorf("events: content type %q", res.header.Get("Content-Type"))
+	}
+	h.do(oaReq{method: "GET", target: "/api/v1/conferences/999999/events", token: token}, 404)
 	h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/rollcalls", conf), token: token}, 200)
 	res = h.do(oaReq{method: "GET", target: path("/api/v1/rollcalls/%d/answers", rc), token: token}, 200)
 	if !bytes.Contains(res.body, []byte(fmt.Sprintf(`"memberId":%d`, m1ID))) {

@@ -59,6 +59,8 @@ func (s *Server) handleRollCallStart() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		s.publish(ctx, bridge.EventRollCall, conf.ID, req.PointID, map[string]any{"kind": "start", "rollCallId": rc.ID,
+			"endsAt": rc.EndsAt})
 		c.JSON(http.StatusCreated, s.toRollCall(attendance.RollCallSummary{RollCall: rc}))
 	}
 }
@@ -173,6 +175,10 @@ func (s *Server) doAnswer(c *gin.Context, req checkInRequest) (attendance.RollCa
 		s.rememberDevice(c, who.MemberID, device)
 	}
 	name, err := s.memberName(c, who)
+	if err == nil {
+		s.publish(c.Request.Context(), bridge.EventRollCall, sc.Conference.ID, sc.Point.ID, map[string]any{"kind": "answer",
+			"rollCallId": a.RollCallID, "memberId": a.MemberID, "name": name})
+	}
 	return a, sc, name, err
 }
 

@@ -92,6 +92,8 @@ func (s *Server) routes() {
 		v1.POST("/checkins/:id/"+action, s.require(anyone...), s.checkInChange(action))
 	}
 
+	v1.GET("/conferences/:id/board", s.require(admin, organizer, supervisor), s.handleBoard())
+	v1.GET("/conferences/:id/events", s.require(admin, organizer, supervisor), s.handleEvents())
 	v1.GET("/conferences/:id/rollcalls", s.require(admin, organizer, supervisor, chair), s.handleRollCallList())
 	v1.POST("/conferences/:id/rollcalls", s.require(admin, organizer, chair), s.handleRollCallStart())
 	v1.GET("/rollcalls/:id/answers", s.require(admin, organizer, supervisor, chair), s.handleRollCallAnswers())

@@ -96,6 +96,9 @@ type Store interface {
 	DeleteDocument(ctx context.Context, id int64) error
 	RecordRead(ctx context.Context, documentID, memberID, pointID int64) error
 	PointMaterials(ctx context.Context, pointID int64) ([]attendance.MaterialsStatus, error)
+
+	Board(ctx context.Context, conferenceID int64) ([]attendance.BoardPoint, error)
+	Presence(ctx context.Context, conferenceID, pointID int64) ([]attendance.PresenceInterval, error)
 }
 
 // Config holds the server's settings; cmd reads them from the environment.
@@ -120,6 +123,9 @@ type Config struct {
 	QRRotate time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Bus carries live events to boards (and, with a relay, to other instances); nil
+	// makes a bus for this instance alone.
+	Bus *bridge.Bus
 	// TrustedProxies are the addresses (CIDRs) of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot choose the
 	// address its sign-in attempts are counted against.
@@ -140,6 +146,7 @@ type Server struct {
 	codes   *bridge.Codes
 	now     func() time.Time
 	places  *expirable.LRU[int64, place]
+	bus     *bridge.Bus
 }
 
 // NewServer builds the handler with every dependency it needs.
@@ -185,6 +192,10 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
 	}
 	s.store = placeKeeper{Store: store, places: s.places}
+	s.bus = cfg.Bus
+	if s.bus == nil {
+		s.bus = bridge.NewBus("local", nil)
+	}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
