@@ -183,3 +183,12 @@ func itoa(n uint64) string {
 		}
 	}
 }
+
+// mustJSON encodes v, which is always a map of plain values here.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
