@@ -45,6 +45,13 @@ var errorStatus = []struct {
 	{attendance.ErrUndone, http.StatusConflict, "undone"},
 	{attendance.ErrRollCallClosed, http.StatusGone, "rollcall-closed"},
 	{attendance.ErrSecretDocument, http.StatusForbidden, "secret-document"},
+	{bridge.ErrBadOffer, http.StatusUnprocessableEntity, "bad-offer"},
+	{bridge.ErrBadConnID, http.StatusUnprocessableEntity, "bad-offer"},
+	{bridge.ErrSessionMismatch, http.StatusConflict, "connection-mismatch"},
+	{bridge.ErrConnGone, http.StatusGone, "connection-gone"},
+	{bridge.ErrNotConnected, http.StatusNotFound, "console-offline"},
+	{bridge.ErrNoVideo, http.StatusNotFound, "no-video"},
+	{bridge.ErrConsolesOff, http.StatusServiceUnavailable, "consoles-off"},
 }
 
 // Errors of the HTTP layer itself.

@@ -29,6 +29,7 @@ import (
 	"github.com/diemcau/diemcau/api"
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/internal/testdb"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -105,6 +106,7 @@ var oaRoutes = []struct {
 	{"POST", "/api/v1/checkins/{id}/checkout", "checkOutCheckIn"},
 	{"POST", "/api/v1/checkins/{id}/confirm", "confirmCheckIn"},
 
+	{"POST", "/api/v1/points/{id}/signal", "signalConsole"},
 	{"GET", "/api/v1/conferences/{id}/board", "getBoard"},
 	{"GET", "/api/v1/conferences/{id}/events", "streamEvents"},
 	{"GET", "/api/v1/conferences/{id}/rollcalls", "listRollCalls"},
@@ -731,6 +733,19 @@ func TestOpenAPI_Conformance(t *testing.T) {
 
 // oaNow is the clock of the run: ten minutes before the conference the run creates
 // starts, so its check-in is open.
+// oaConsoles stands in for the WebRTC hub: it answers any offer but "bad".
+type oaConsoles struct{}
+
+func (oaConsoles) Answer(_ context.Context, _ bridge.Session, _, offer string) (string, error) {
+	if offer == "bad" {
+		return "", bridge.ErrBadOffer
+	}
+	return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n", nil
+}
+func (oaConsoles) Send(int64, any) error          { return bridge.ErrNotConnected }
+func (oaConsoles) Online(int64) bool              { return false }
+func (oaConsoles) ICEServers() []bridge.ICEServer { return nil }
+
 func oaNow() time.Time { return time.Date(2026, 2, 7, 0, 50, 0, 0, time.UTC) }
 
 func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
@@ -742,7 +757,7 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	}
 	srv, err := api.NewServer(slog.New(slog.DiscardHandler), db, api.Config{
 		Secret: []byte("openapi-test-secret-0123456789abcdef"), Version: "test",
-		PublicURL: "https://diemcau.example.vn", Now: oaNow})
+		PublicURL: "https://diemcau.example.vn", Now: oaNow, Consoles: oaConsoles{}})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
@@ -1165,6 +1180,15 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	h.do(oaReq{method: "POST", target: "/api/v1/checkins", token: chair,
 		body: map[string]any{"token": rcCode, "key": "dien-thoai-duong-0005"}}, 400)
 	h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/rollcalls", conf), "pointId", fmt.Sprint(pt)), token: chair}, 200)
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/signal", pt), token: chair,
+		body: map[string]any{"type": "offer", "sdp": "v=0\r\n", "connId": "console-1"}}, 200)
+	if !bytes.Contains(res.body, []byte(`"connId":"console-1"`)) {
+		t.Errorf("signal: %s", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/signal", pt), token: chair,
+		body: map[string]any{"type": "offer", "sdp": "bad"}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/signal", pt), token: chair,
+		body: map[string]any{"type": "answer", "sdp": ""}, check: oaRejected}, 422)
 	res = h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/board", conf), "problems", "false"), token: token}, 200)
 	if !bytes.Contains(res.body, []byte(`"summary"`)) {
 		t.Errorf("board: %s", res.body)

@@ -42,6 +42,7 @@ func (s *Server) rollCallURL(pt attendance.Point, rc attendance.RollCall) (strin
 func (s *Server) handlePointQR() gin.HandlerFunc {
 	type response struct {
 		CheckInURL    string     `json:"checkinUrl"`
+		CheckInMatrix []string   `json:"checkinMatrix"`
 		NextAt        time.Time  `json:"nextAt"`
 		RotateSeconds int        `json:"rotateSeconds"`
 		MaterialsURL  string     `json:"materialsUrl"`
@@ -55,7 +56,13 @@ func (s *Server) handlePointQR() gin.HandlerFunc {
 			return
 		}
 		url, next := s.checkInURL(pt)
-		resp := response{CheckInURL: url, NextAt: next, RotateSeconds: int(s.tokens.Rotate().Seconds()), MaterialsURL: s.materialsURL(pt)}
+		matrix, err := s.codes.Matrix(url)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		resp := response{CheckInURL: url, CheckInMatrix: matrix, NextAt: next, RotateSeconds: int(s.tokens.Rotate().Seconds()),
+			MaterialsURL: s.materialsURL(pt)}
 		if rc, err := s.store.CurrentRollCall(c.Request.Context(), pt.ConferenceID, pt.ID); err == nil {
 			resp.RollCallURL, _ = s.rollCallURL(pt, rc)
 			resp.RollCallID, resp.RollCallEnds = rc.ID, &rc.EndsAt

@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	v1.GET("/points/:id/events", s.require(admin, organizer, supervisor, chair), s.handlePointEvents())
 	v1.GET("/points/:id/materials", s.require(admin, organizer, supervisor, chair), s.handlePointMaterials())
 	v1.POST("/points/:id/checkins", s.require(admin, organizer, chair), s.handleManualCheckIn())
+	v1.POST("/points/:id/signal", s.require(admin, organizer, chair), s.handleSignal())
 
 	v1.POST("/checkins/tickets", s.handleTicket())
 	v1.POST("/checkins", s.handleCheckIn())

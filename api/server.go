@@ -126,6 +126,8 @@ type Config struct {
 	// Bus carries live events to boards (and, with a relay, to other instances); nil
 	// makes a bus for this instance alone.
 	Bus *bridge.Bus
+	// Consoles is the WebRTC hub of the room consoles; nil turns signalling off.
+	Consoles Consoles
 	// TrustedProxies are the addresses (CIDRs) of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot choose the
 	// address its sign-in attempts are counted against.
@@ -146,7 +148,8 @@ type Server struct {
 	codes   *bridge.Codes
 	now     func() time.Time
 	places  *expirable.LRU[int64, place]
-	bus     *bridge.Bus
+	bus      *bridge.Bus
+	consoles Consoles
 }
 
 // NewServer builds the handler with every dependency it needs.
@@ -192,6 +195,7 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
 	}
 	s.store = placeKeeper{Store: store, places: s.places}
+	s.consoles = cfg.Consoles
 	s.bus = cfg.Bus
 	if s.bus == nil {
 		s.bus = bridge.NewBus("local", nil)

@@ -47,6 +47,16 @@ type Bus struct {
 	mu     sync.Mutex
 	subs   map[int64]map[*Subscription]struct{}
 	seq    uint64
+	taps   []func(Event)
+}
+
+// Tap calls fn with every event delivered on this instance, raised here or on another
+// instance: how check-ins reach the console of a point connected to this instance.
+// fn must not block.
+func (b *Bus) Tap(fn func(Event)) {
+	b.mu.Lock()
+	b.taps = append(b.taps, fn)
+	b.mu.Unlock()
 }
 
 // Subscription receives one conference's events. When it cannot keep up, events are
@@ -134,6 +144,9 @@ func (b *Bus) Publish(ctx context.Context, ev Event) error {
 func (b *Bus) deliver(ev Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, fn := range b.taps {
+		fn(ev)
+	}
 	for s := range b.subs[ev.ConferenceID] {
 		if s.behind {
 			continue

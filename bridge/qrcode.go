@@ -21,14 +21,16 @@ const (
 // rotating code is encoded once per window however many consoles, boards and tests
 // ask for it (a 512 px PNG costs ~3 ms; PERFORMANCE.md).
 type Codes struct {
-	cache *expirable.LRU[string, []byte]
-	group singleflight.Group
+	cache    *expirable.LRU[string, []byte]
+	matrices *expirable.LRU[string, []string]
+	group    singleflight.Group
 }
 
 // NewCodes returns a renderer whose images live ttl (make it a little over two
 // rotation windows) and of which at most max are kept.
 func NewCodes(max int, ttl time.Duration) *Codes {
-	return &Codes{cache: expirable.NewLRU[string, []byte](max, nil, ttl)}
+	return &Codes{cache: expirable.NewLRU[string, []byte](max, nil, ttl),
+		matrices: expirable.NewLRU[string, []string](max, nil, ttl)}
 }
 
 // Level is how much of a code may be damaged and still read.
@@ -62,4 +64,39 @@ func (c *Codes) PNG(content string, size int, level Level) ([]byte, error) {
 		return nil, err
 	}
 	return v.([]byte), nil
+}
+
+// Matrix returns the modules of content's QR code, quiet zone included, one string of
+// '0' and '1' per row: a console draws it on a canvas at any size, so the server
+// encodes no image (a third of the cost of a PNG; PERFORMANCE.md).
+func (c *Codes) Matrix(content string) ([]string, error) {
+	if m, ok := c.matrices.Get(content); ok {
+		return m, nil
+	}
+	v, err, _ := c.group.Do("m|"+content, func() (any, error) {
+		q, err := qrcode.New(content, LevelMedium)
+		if err != nil {
+			return nil, fmt.Errorf("bridge: encode QR: %w", err)
+		}
+		bits := q.Bitmap()
+		rows := make([]string, len(bits))
+		buf := make([]byte, 0, len(bits))
+		for i, row := range bits {
+			buf = buf[:0]
+			for _, on := range row {
+				if on {
+					buf = append(buf, '1')
+				} else {
+					buf = append(buf, '0')
+				}
+			}
+			rows[i] = string(buf)
+		}
+		c.matrices.Add(content, rows)
+		return rows, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]string), nil
 }

@@ -91,3 +91,18 @@ func TestCodes_SheetPDF(t *testing.T) {
 		}
 	}
 }
+
+func TestCodes_Matrix(t *testing.T) {
+	c := NewCodes(10, time.Minute)
+	m, err := c.Matrix("http://127.0.0.1:8080/c/AQEBAcqiiTkAkMSHj8IOxf74zKcI7kE3zw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A version-3 or 4 code (29 or 33 modules) with a 4-module quiet zone each side.
+	if n := len(m); n < 37 || n > 41 || len(m[0]) != n {
+		t.Fatalf("got %d×%d modules", len(m), len(m[0]))
+	}
+	if m[0] != strings.Repeat("0", len(m)) || m[4][4:11] != "1111111" {
+		t.Errorf("no quiet zone or finder pattern: %q / %q", m[0], m[4])
+	}
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
+	"github.com/gin-gonic/gin"
+)
+
+// Consoles is the WebRTC side of the room consoles (bridge/rtc.Hub), seen without pion.
+type Consoles interface {
+	// Answer accepts a console's SDP offer and returns the answer with every candidate.
+	Answer(ctx context.Context, s bridge.Session, connID, offerSDP string) (string, error)
+	// Send pushes a message to a point's console.
+	Send(pointID int64, msg any) error
+	// Online reports whether a point's console is connected to this instance.
+	Online(pointID int64) bool
+	// ICEServers are the STUN/TURN servers consoles should use.
+	ICEServers() []bridge.ICEServer
+}
+
+// maxSDP bounds an SDP offer: a data channel with one video track is a few KiB.
+const maxSDP = 64 << 10
+
+// handleSignal handles POST /api/v1/points/{id}/signal {"type":"offer","sdp","connId"}:
+// one exchange with complete ICE gathering. Only the point's chair (a secretary or
+// deputy whose organization takes part in the point), organizers and admins may open
+// its console; the member signed in is the chair of that session.
+func (s *Server) handleSignal() gin.HandlerFunc {
+	type request struct {
+		Type   string `json:"type"`
+		SDP    string `json:"sdp"`
+		ConnID string `json:"connId"`
+	}
+	type response struct {
+		Type       string             `json:"type"`
+		SDP        string             `json:"sdp"`
+		ConnID     string             `json:"connId"`
+		ICEServers []bridge.ICEServer `json:"iceServers"`
+	}
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		req, ok := decode[request](s, c)
+		if !ok {
+			return
+		}
+		var fs []attendance.FieldError
+		if req.Type != "offer" {
+			fs = append(fs, attendance.FieldError{Field: "type", Code: attendance.CodeOneOf, Param: "offer"})
+		}
+		if req.SDP == "" {
+			fs = append(fs, attendance.FieldError{Field: "sdp", Code: attendance.CodeRequired})
+		} else if len(req.SDP) > maxSDP {
+			fs = append(fs, attendance.FieldError{Field: "sdp", Code: attendance.CodeTooLong, Param: strconv.Itoa(maxSDP)})
+		}
+		if req.ConnID == "" {
+			req.ConnID = newKey()
+		} else if len(req.ConnID) > 64 {
+			fs = append(fs, attendance.FieldError{Field: "connId", Code: attendance.CodeTooLong, Param: "64"})
+		}
+		if len(fs) > 0 {
+			s.respondError(c, &attendance.ValidationError{Fields: fs})
+			return
+		}
+		if s.consoles == nil {
+			s.respondError(c, bridge.ErrConsolesOff)
+			return
+		}
+		p, _ := principal(c)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
+		defer cancel()
+		answer, err := s.consoles.Answer(ctx, bridge.Session{ConferenceID: pt.ConferenceID, PointID: pt.ID,
+			ChairMemberID: p.MemberID}, req.ConnID, req.SDP)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, response{Type: "answer", SDP: answer, ConnID: req.ConnID, ICEServers: s.consoles.ICEServers()})
+	}
+}
+
+// consoleMessage is what the server pushes to a console on its data channel.
+type consoleMessage struct {
+	Type string `json:"type"` // "qr", "checkin", "rollcall"
+	// For "qr": the check-in link, its modules, and when the next one comes.
+	URL    string    `json:"url,omitempty"`
+	Matrix []string  `json:"matrix,omitempty"`
+	NextAt time.Time `json:"nextAt,omitzero"`
+	// For "checkin" and "rollcall": the board event.
+	Event *bridge.Event `json:"event,omitempty"`
+}
+
+// qrMessage is the current check-in code of a point, for its console.
+func (s *Server) qrMessage(pt attendance.Point) (consoleMessage, error) {
+	url, next := s.checkInURL(pt)
+	m, err := s.codes.Matrix(url)
+	return consoleMessage{Type: "qr", URL: url, Matrix: m, NextAt: next}, err
+}
+
+// ForwardToConsoles sends check-in and roll-call events of the bus to the consoles
+// connected to this instance; cmd taps the bus with it.
+func (s *Server) ForwardToConsoles(ev bridge.Event) {
+	if s.consoles == nil || (ev.Type != bridge.EventCheckIn && ev.Type != bridge.EventRollCall) || ev.PointID == 0 {
+		return
+	}
+	e := ev
+	// A console that went away is the hub's business; nothing to do here.
+	_ = s.consoles.Send(ev.PointID, consoleMessage{Type: ev.Type, Event: &e})
+}
+
+// PushCodes sends every connected console its point's new check-in code at each
+// rotation, until ctx ends: consoles never poll for codes.
+func (s *Server) PushCodes(ctx context.Context, points func() []bridge.Session) {
+	for {
+		now := s.now()
+		next := s.tokens.WindowStart(s.tokens.Window(now) + 1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next.Sub(now) + 10*time.Millisecond):
+		}
+		for _, sess := range points() {
+			pt := attendance.Point{ID: sess.PointID, ConferenceID: sess.ConferenceID}
+			msg, err := s.qrMessage(pt)
+			if err != nil {
+				s.log.Warn("console code", "point", pt.ID, "err", err)
+				continue
+			}
+			_ = s.consoles.Send(pt.ID, msg)
+		}
+	}
+}
