@@ -136,18 +136,18 @@ type Config struct {
 
 // Server is the HTTP handler of the whole service.
 type Server struct {
-	log     *slog.Logger
-	store   Store
-	cfg     Config
-	engine  *gin.Engine
-	i18n    *translator
-	pages   map[string]*template.Template
-	limits  *loginLimits
-	metrics *httpMetrics
-	tokens  *bridge.Signer
-	codes   *bridge.Codes
-	now     func() time.Time
-	places  *expirable.LRU[int64, place]
+	log      *slog.Logger
+	store    Store
+	cfg      Config
+	engine   *gin.Engine
+	i18n     *translator
+	pages    map[string]*template.Template
+	limits   *loginLimits
+	metrics  *httpMetrics
+	tokens   *bridge.Signer
+	codes    *bridge.Codes
+	now      func() time.Time
+	places   *expirable.LRU[int64, place]
 	bus      *bridge.Bus
 	consoles Consoles
 }
