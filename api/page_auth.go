@@ -19,6 +19,7 @@ func (s *Server) pageRoutes(g *gin.RouterGroup, staff []attendance.Role) {
 	g.POST("/c/:token", s.pageCheckInSubmit())
 	g.GET("/m/:token", s.pageMaterials())
 	g.GET("/m/:token/d/:doc", s.pageMaterialsOpen())
+	g.GET("/console/:id", s.requirePage(attendance.RoleAdmin, attendance.RoleOrganizer, attendance.RoleChair), s.pageConsole())
 	s.chairPageRoutes(g.Group("/chair", s.requirePage(attendance.RoleAdmin, attendance.RoleOrganizer, attendance.RoleChair)))
 	s.adminPageRoutes(g.Group("/admin", s.requirePage(staff...)))
 }

@@ -90,6 +90,17 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		"vntime":          func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
 		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
+		"consoleMessages": func(lang string) map[string]any {
+			out := map[string]any{}
+			for _, k := range []string{"online", "offline", "connecting", "reconnecting", "expired", "late", "answered", "unsupported"} {
+				out[k] = tr.T(lang, "console."+k)
+			}
+			return out
+		},
+		"consoleData": func(pg consolePage) map[string]any {
+			return map[string]any{"checkinMatrix": pg.CheckInMatrix, "materialsMatrix": pg.MaterialsMatrix,
+				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt}
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")
 	if err != nil {

@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/gin-gonic/gin"
+)
+
+// consolePage is what the room console starts with; the rest arrives over WebRTC.
+type consolePage struct {
+	Point           pointJSON
+	Conference      conferenceJSON
+	CheckInMatrix   []string
+	MaterialsMatrix []string
+	MaterialsURL    string
+	Expected        int
+	CheckedIn       int
+	Chair           string
+	ICEServers      any
+	RotateSeconds   int
+	NextAt          time.Time
+}
+
+// pageConsole handles GET /{lang}/console/{id}: the console on the room's screen,
+// signed in as the point's chair (or an organizer).
+func (s *Server) pageConsole() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		conf, err := s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		qr, err := s.qrMessage(pt)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		mat, err := s.codes.Matrix(s.materialsURL(pt))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		entries, err := s.store.PointRoster(ctx, pt.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		pg := consolePage{Point: toPoint(pt), Conference: toConference(conf), CheckInMatrix: qr.Matrix,
+			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
+			NextAt: qr.NextAt}
+		for _, e := range entries {
+			if e.Invitation.PointID == pt.ID && !e.Invitation.Exempt {
+				pg.Expected++
+			}
+			if e.CheckIn != nil && e.CheckIn.Active() && e.CheckIn.PointID == pt.ID {
+				pg.CheckedIn++
+			}
+		}
+		p, _ := principal(c)
+		pg.Chair = p.Name
+		if s.consoles != nil {
+			pg.ICEServers = s.consoles.ICEServers()
+		}
+		d := s.newPage(c, "page.console")
+		d.Title = pt.Name
+		d.Data = pg
+		c.Header("Cache-Control", "no-store")
+		s.render(c, http.StatusOK, "console", d)
+	}
+}

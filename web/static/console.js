@@ -1,0 +1,215 @@
+// console.js: the bridge point's console on the room's screen. It keeps one WebRTC
+// connection to the server (a data channel "presence": heartbeats out; codes,
+// check-ins and roll calls in), draws the rotating QR code, and reconnects by itself.
+(function () {
+  "use strict";
+  var root = document.getElementById("console");
+  if (!root) return;
+  var data = JSON.parse(document.getElementById("console-data").textContent);
+  var msgs = JSON.parse(document.getElementById("console-msgs").textContent);
+  var pointId = root.dataset.point;
+  var csrf = root.dataset.csrf;
+  var lang = root.dataset.lang;
+  var link = document.getElementById("link");
+  var linkText = document.getElementById("link-text");
+  var checkedIn = document.getElementById("checked-in");
+  var arrivals = document.getElementById("arrivals");
+  var headcount = document.getElementById("headcount");
+  var headcountTouched = false;
+  headcount.addEventListener("input", function () { headcountTouched = true; });
+
+  // draw paints a QR module matrix (rows of "0"/"1") on a canvas, crisp at any size.
+  function draw(canvas, matrix) {
+    if (!matrix || !matrix.length) return;
+    var n = matrix.length, px = Math.floor(canvas.width / n) || 1, size = px * n;
+    var off = Math.floor((canvas.width - size) / 2);
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#000";
+    for (var y = 0; y < n; y++) {
+      var row = matrix[y];
+      for (var x = 0; x < n; x++) if (row.charCodeAt(x) === 49) ctx.fillRect(off + x * px, off + y * px, px, px);
+    }
+  }
+
+  var nextAt = null;
+  function showCode(matrix, next) {
+    draw(document.getElementById("qr-checkin"), matrix);
+    nextAt = next ? new Date(next) : null;
+  }
+  showCode(data.checkinMatrix, data.nextAt);
+  draw(document.getElementById("qr-materials"), data.materialsMatrix);
+
+  // The bar under the code shows how long the code has left.
+  var bar = document.querySelector("#qr-bar span");
+  setInterval(function () {
+    if (!nextAt) return;
+    var left = Math.max(0, nextAt - Date.now()) / (data.rotateSeconds * 1000);
+    bar.style.transform = "scaleX(" + Math.min(1, left) + ")";
+    // No push for a while (a hiccup): ask for the code instead of showing a stale one.
+    if (Date.now() - nextAt > 3000) refreshCode();
+  }, 250);
+
+  var refreshing = false;
+  function refreshCode() {
+    if (refreshing) return;
+    refreshing = true;
+    fetch("/api/v1/points/" + pointId + "/qr", { credentials: "same-origin" })
+      .then(function (r) { if (r.status === 401) expired(); return r.ok ? r.json() : null; })
+      .then(function (q) {
+        if (q) {
+          showCode(q.checkinMatrix, q.nextAt);
+          if (q.rollCallId) showRollCall({ rollCallId: q.rollCallId, endsAt: q.rollCallEndsAt });
+        }
+      })
+      .catch(function () {})
+      .then(function () { refreshing = false; });
+  }
+
+  function state(cls, text) {
+    link.className = "link " + cls;
+    linkText.textContent = text;
+  }
+
+  function expired() {
+    state("offline", msgs.expired);
+  }
+
+  function arrival(ev) {
+    var d = ev.data || {};
+    var li = document.createElement("li");
+    li.className = "fresh";
+    li.textContent = d.name || "";
+    var t = document.createElement("small");
+    t.textContent = " " + new Date(ev.at).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB",
+      { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" }) + (d.late ? " · " + msgs.late : "");
+    li.appendChild(t);
+    arrivals.insertBefore(li, arrivals.firstChild);
+    while (arrivals.children.length > 12) arrivals.removeChild(arrivals.lastChild);
+    if (d.result === "created" || d.result === "moved") {
+      checkedIn.textContent = String(Number(checkedIn.textContent) + 1);
+      if (!headcountTouched) headcount.value = checkedIn.textContent;
+    }
+  }
+
+  var rollcallBox = document.getElementById("rollcall");
+  var rollcallText = document.getElementById("rollcall-text");
+  var rollcallEnds = null;
+  function showRollCall(d) {
+    if (d.kind === "answer") {
+      rollcallText.dataset.answers = String(Number(rollcallText.dataset.answers || 0) + 1);
+    } else {
+      rollcallText.dataset.answers = "0";
+      rollcallEnds = d.endsAt ? new Date(d.endsAt) : null;
+    }
+    rollcallBox.hidden = false;
+    rollcallText.textContent = msgs.answered.replace("{n}", rollcallText.dataset.answers || "0");
+  }
+  setInterval(function () {
+    if (rollcallEnds && Date.now() > rollcallEnds) { rollcallBox.hidden = true; rollcallEnds = null; }
+  }, 1000);
+
+  function onMessage(raw) {
+    var m;
+    try { m = JSON.parse(raw); } catch (e) { return; }
+    if (m.type === "qr") showCode(m.matrix, m.nextAt);
+    else if (m.type === "checkin" && m.event) arrival(m.event);
+    else if (m.type === "rollcall" && m.event) { showRollCall(m.event.data || {}); refreshCode(); }
+  }
+
+  // The connection: one offer with every candidate, one answer; heartbeats every 2 s.
+  var pc = null, channel = null, connId = null, beat = null, retry = 0, restarting = false;
+
+  function gathered(pc) {
+    return new Promise(function (resolve) {
+      if (pc.iceGatheringState === "complete") return resolve();
+      var done = function () { if (pc.iceGatheringState === "complete") resolve(); };
+      pc.addEventListener("icegatheringstatechange", done);
+      setTimeout(resolve, 4000); // with what we have: the server is reachable on host candidates
+    });
+  }
+
+  function signal(offer) {
+    return fetch("/api/v1/points/" + pointId + "/signal", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept-Language": lang },
+      body: JSON.stringify({ type: "offer", sdp: offer.sdp, connId: connId })
+    }).then(function (r) {
+      if (r.status === 401) { expired(); throw new Error("signed out"); }
+      if (!r.ok) throw new Error("signal " + r.status);
+      return r.json();
+    });
+  }
+
+  function connect() {
+    cleanup();
+    state("connecting", msgs.connecting);
+    connId = "c" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+    pc = new RTCPeerConnection({ iceServers: data.iceServers || [] });
+    channel = pc.createDataChannel("presence", { ordered: true });
+    channel.onopen = function () {
+      retry = 0;
+      state("online", msgs.online);
+      heartbeat();
+      beat = setInterval(heartbeat, 2000);
+      refreshCode();
+    };
+    channel.onmessage = function (e) { onMessage(e.data); };
+    channel.onclose = function () { if (beat) clearInterval(beat); };
+    pc.onconnectionstatechange = function () {
+      var s = pc.connectionState;
+      if (s === "failed") restart();
+      else if (s === "disconnected") state("connecting", msgs.reconnecting);
+      else if (s === "connected" && channel && channel.readyState === "open") state("online", msgs.online);
+      else if (s === "closed") later();
+    };
+    pc.createOffer()
+      .then(function (o) { return pc.setLocalDescription(o); })
+      .then(function () { return gathered(pc); })
+      .then(function () { return signal(pc.localDescription); })
+      .then(function (a) { return pc.setRemoteDescription({ type: "answer", sdp: a.sdp }); })
+      .catch(function () { later(); });
+  }
+
+  // restart tries an ICE restart on the same connection first, then a new connection.
+  function restart() {
+    if (restarting || !pc) return;
+    restarting = true;
+    state("connecting", msgs.reconnecting);
+    pc.createOffer({ iceRestart: true })
+      .then(function (o) { return pc.setLocalDescription(o); })
+      .then(function () { return gathered(pc); })
+      .then(function () { return signal(pc.localDescription); })
+      .then(function (a) { return pc.setRemoteDescription({ type: "answer", sdp: a.sdp }); })
+      .catch(function () { later(); })
+      .then(function () { restarting = false; });
+  }
+
+  var timer = null;
+  function later() {
+    state("offline", msgs.offline);
+    if (timer) return;
+    var wait = Math.min(15000, 1000 * Math.pow(2, retry++));
+    timer = setTimeout(function () { timer = null; connect(); }, wait);
+  }
+
+  function cleanup() {
+    if (beat) clearInterval(beat);
+    beat = null;
+    if (channel) { channel.onclose = null; try { channel.close(); } catch (e) {} }
+    if (pc) { pc.onconnectionstatechange = null; try { pc.close(); } catch (e) {} }
+    channel = pc = null;
+  }
+
+  function heartbeat() {
+    if (!channel || channel.readyState !== "open") return;
+    channel.send(JSON.stringify({ type: "heartbeat", headcount: Number(headcount.value) || 0,
+      visible: document.visibilityState === "visible" }));
+  }
+  document.addEventListener("visibilitychange", heartbeat);
+  window.addEventListener("beforeunload", cleanup);
+
+  if (!window.RTCPeerConnection) { state("offline", msgs.unsupported); return; }
+  connect();
+})();
