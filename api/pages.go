@@ -97,6 +97,14 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 			}
 			return out
 		},
+		"boardMessages": func(lang string) map[string]any {
+			chair := map[string]string{}
+			for _, k := range []string{"ok", "none", "not_authorized", "secretary_idle"} {
+				chair[k] = tr.T(lang, "chairrule."+k)
+			}
+			return map[string]any{"on": tr.T(lang, "board.on"), "off": tr.T(lang, "board.off"),
+				"outages": tr.T(lang, "board.outages"), "headcount": tr.T(lang, "console.headcount"), "chair": chair}
+		},
 		"consoleData": func(pg consolePage) map[string]any {
 			return map[string]any{"checkinMatrix": pg.CheckInMatrix, "materialsMatrix": pg.MaterialsMatrix,
 				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt}
