@@ -30,6 +30,7 @@ type Tracker struct {
 	mu    sync.Mutex
 	beats map[string]attendance.PresenceInterval // latest per connection, not yet written
 	shown map[string]int                         // headcount last published per connection
+	live  map[string]Session                     // connections online on this instance
 }
 
 // NewTracker returns a tracker that writes heartbeats every flush (default 5 s).
@@ -38,7 +39,7 @@ func NewTracker(store PresenceStore, bus *Bus, log *slog.Logger, flush time.Dura
 		flush = 5 * time.Second
 	}
 	return &Tracker{store: store, bus: bus, log: log, every: flush, in: make(chan PresenceEvent, 8192),
-		beats: map[string]attendance.PresenceInterval{}, shown: map[string]int{}}
+		beats: map[string]attendance.PresenceInterval{}, shown: map[string]int{}, live: map[string]Session{}}
 }
 
 // Presence receives one event from the hub.
@@ -50,7 +51,26 @@ func (t *Tracker) Presence(ev PresenceEvent) {
 		t.mu.Unlock()
 		return
 	}
+	t.mu.Lock()
+	switch ev.Kind {
+	case PresenceOnline:
+		t.live[ev.ConnID] = ev.Session
+	case PresenceOffline:
+		delete(t.live, ev.ConnID)
+	}
+	t.mu.Unlock()
 	t.in <- ev
+}
+
+// Sessions lists the consoles online on this instance.
+func (t *Tracker) Sessions() []Session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Session, 0, len(t.live))
+	for _, s := range t.live {
+		out = append(out, s)
+	}
+	return out
 }
 
 // Run writes the queued changes and the heartbeats until ctx ends, then drains what is

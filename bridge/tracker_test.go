@@ -77,12 +77,18 @@ func TestTracker(t *testing.T) {
 		return Event{}
 	}
 	want(EventOnline)
+	if ss := tr.Sessions(); len(ss) != 1 || ss[0] != s {
+		t.Errorf("sessions %+v, want the one online", ss)
+	}
 	hc := want(EventHeadcount)
 	if string(hc.Data) != `{"headcount":21,"visible":true}` {
 		t.Errorf("headcount event %s, want the latest (21)", hc.Data)
 	}
 	tr.Presence(PresenceEvent{Kind: PresenceOffline, Session: s, ConnID: "c1", At: at.Add(time.Minute), Reason: ReasonHeartbeatTimeout})
 	off := want(EventOffline)
+	if ss := tr.Sessions(); len(ss) != 0 {
+		t.Errorf("sessions after offline: %+v", ss)
+	}
 	if string(off.Data) != `{"outage":true,"reason":"heartbeat_timeout"}` {
 		t.Errorf("offline event %s", off.Data)
 	}
