@@ -17,6 +17,7 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611220001_registry", Migrate: migrateRegistry, Rollback: rollbackRegistry},
 	{ID: "202611220002_checkin", Migrate: migrateCheckin, Rollback: rollbackCheckin},
 	presenceMigration,
+	absenceMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

@@ -1,0 +1,205 @@
+package attendance
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func problemsOf(err error) map[string]string {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	out := map[string]string{}
+	for _, f := range ve.Fields {
+		out[f.Field] = f.Code
+	}
+	return out
+}
+
+func pdf(size int) AbsenceAttachment {
+	return AbsenceAttachment{FileName: "giay-nghi-om.pdf", ContentType: "application/pdf", Data: make([]byte, size)}
+}
+
+func TestAbsenceInput_Validate(t *testing.T) {
+	valid := func() AbsenceInput {
+		return AbsenceInput{ConferenceID: 1, Category: CategoryOmDau, Reason: "  Ốm, có giấy của bệnh viện  ",
+			Attachments: []AbsenceAttachment{pdf(100)}}
+	}
+	tests := []struct {
+		name   string
+		change func(*AbsenceInput)
+		want   map[string]string // field → code; nil: valid
+	}{
+		{"valid", func(*AbsenceInput) {}, nil},
+		{"no attachments is fine", func(in *AbsenceInput) { in.Attachments = nil }, nil},
+		{"reason required", func(in *AbsenceInput) { in.Reason = " \t" }, map[string]string{"reason": CodeRequired}},
+		{"reason of 2000 runes", func(in *AbsenceInput) { in.Reason = strings.Repeat("đ", 2000) }, nil},
+		{"reason of 2001 runes", func(in *AbsenceInput) { in.Reason = strings.Repeat("đ", 2001) },
+			map[string]string{"reason": CodeTooLong}},
+		{"unknown category", func(in *AbsenceInput) { in.Category = "du_lich" }, map[string]string{"category": CodeOneOf}},
+		{"no conference", func(in *AbsenceInput) { in.ConferenceID = 0 }, map[string]string{"conferenceId": CodeRequired}},
+		{"five files", func(in *AbsenceInput) {
+			in.Attachments = []AbsenceAttachment{pdf(1), pdf(1), pdf(1), pdf(1), pdf(1)}
+		}, nil},
+		{"six files", func(in *AbsenceInput) {
+			in.Attachments = []AbsenceAttachment{pdf(1), pdf(1), pdf(1), pdf(1), pdf(1), pdf(1)}
+		}, map[string]string{"attachments": CodeRange}},
+		{"exactly 10 MiB", func(in *AbsenceInput) { in.Attachments = []AbsenceAttachment{pdf(MaxAttachmentSize)} }, nil},
+		{"over 10 MiB", func(in *AbsenceInput) { in.Attachments = []AbsenceAttachment{pdf(MaxAttachmentSize + 1)} },
+			map[string]string{"attachments[0]": CodeFileSize}},
+		{"empty file", func(in *AbsenceInput) { in.Attachments = []AbsenceAttachment{pdf(0)} },
+			map[string]string{"attachments[0]": CodeEmptyFile}},
+		{"not a pdf or image", func(in *AbsenceInput) {
+			f := pdf(10)
+			f.ContentType = "application/zip"
+			in.Attachments = []AbsenceAttachment{pdf(10), f}
+		}, map[string]string{"attachments[1]": CodeFileType}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := valid()
+			tt.change(&in)
+			err := in.Validate()
+			got := problemsOf(err)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				if strings.TrimSpace(in.Reason) != in.Reason {
+					t.Errorf("reason not trimmed: %q", in.Reason)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Validate() = %v, want ErrInvalid", err)
+			}
+			for f, code := range tt.want {
+				if got[f] != code {
+					t.Errorf("got %v, want %s %s", got, f, code)
+				}
+			}
+		})
+	}
+	t.Run("size is taken from the data", func(t *testing.T) {
+		in := valid()
+		in.Attachments[0].Size = 1 // a caller's claim does not count
+		in.Attachments[0].Data = make([]byte, MaxAttachmentSize+1)
+		if got := problemsOf(in.Validate()); got["attachments[0]"] != CodeFileSize {
+			t.Errorf("got %v, want file_size", got)
+		}
+	})
+}
+
+func TestValidateAttachments(t *testing.T) {
+	if err := ValidateAttachments(4, []AbsenceAttachment{pdf(1)}); err != nil {
+		t.Errorf("fifth file: got %v", err)
+	}
+	if got := problemsOf(ValidateAttachments(5, []AbsenceAttachment{pdf(1)})); got["attachments"] != CodeRange {
+		t.Errorf("sixth file: got %v, want attachments range", got)
+	}
+}
+
+func TestValidateDecision(t *testing.T) {
+	tests := []struct {
+		name     string
+		approved bool
+		note     string
+		want     string // code of "note"; "" valid
+	}{
+		{"approve without note", true, "", ""},
+		{"reject without note", false, "", CodeRequired},
+		{"reject with note", false, "Không có giấy tờ", ""},
+		{"note too long", true, strings.Repeat("x", MaxReasonLength+1), CodeTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := problemsOf(ValidateDecision(tt.approved, tt.note))["note"]; got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateReview(t *testing.T) {
+	tests := []struct {
+		name   string
+		action ReviewAction
+		note   string
+		field  string
+		code   string
+	}{
+		{"reviewed without note", ReviewReviewed, "", "", ""},
+		{"flag without note", ReviewFlagged, "  ", "note", CodeRequired},
+		{"flag with note", ReviewFlagged, "Theo dõi", "", ""},
+		{"overturn without reason", ReviewOverturned, "", "note", CodeRequired},
+		{"overturn with reason", ReviewOverturned, "Lý do không chính đáng", "", ""},
+		{"unknown action", "deleted", "x", "action", CodeOneOf},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			note := tt.note
+			got := problemsOf(ValidateReview(tt.action, &note))
+			if tt.field == "" && got != nil || tt.field != "" && got[tt.field] != tt.code {
+				t.Errorf("got %v, want %s %s", got, tt.field, tt.code)
+			}
+		})
+	}
+}
+
+func TestConference_KindAt(t *testing.T) {
+	start := time.Date(2026, 2, 7, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		status ConferenceStatus
+		now    time.Time
+		want   AbsenceKind
+	}{
+		{"scheduled, before start", StatusScheduled, start.Add(-time.Nanosecond), KindRequest},
+		{"scheduled, at start", StatusScheduled, start, KindExplanation},
+		{"started early", StatusLive, start.Add(-10 * time.Minute), KindExplanation},
+		{"live", StatusLive, start.Add(time.Hour), KindExplanation},
+		{"ended", StatusEnded, start.Add(5 * time.Hour), KindExplanation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := withStatus(conf(start), tt.status)
+			if got := c.KindAt(tt.now); got != tt.want {
+				t.Errorf("KindAt() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDelegationInput_Validate(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    DelegationInput
+		field string
+		code  string
+	}{
+		{"valid", DelegationInput{ConferenceID: 1, MemberID: 2, SubstituteID: 3, Reason: "Đi công tác"}, "", ""},
+		{"oneself", DelegationInput{ConferenceID: 1, MemberID: 2, SubstituteID: 2, Reason: "x"}, "substituteId", CodeInvalid},
+		{"no substitute", DelegationInput{ConferenceID: 1, MemberID: 2, Reason: "x"}, "substituteId", CodeRequired},
+		{"no reason", DelegationInput{ConferenceID: 1, MemberID: 2, SubstituteID: 3, Reason: " "}, "reason", CodeRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := problemsOf(tt.in.Validate())
+			if tt.field == "" && got != nil || tt.field != "" && got[tt.field] != tt.code {
+				t.Errorf("got %v, want %s %s", got, tt.field, tt.code)
+			}
+		})
+	}
+}
+
+func TestDecisionStatus_Open(t *testing.T) {
+	for s, want := range map[DecisionStatus]bool{DecisionPending: true, DecisionApproved: true,
+		DecisionRejected: false, DecisionWithdrawn: false} {
+		if got := s.Open(); got != want {
+			t.Errorf("%s.Open() = %v, want %v", s, got, want)
+		}
+	}
+}

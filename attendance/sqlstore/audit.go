@@ -1,0 +1,123 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/diemcau/diemcau/attendance"
+	"gorm.io/gorm"
+)
+
+// auditLockKey is the PostgreSQL advisory lock that makes appends to the audit log
+// take turns ("diemcau" audit; the migration lock is …214).
+const auditLockKey = 7_141_300_215
+
+// errAuditOutsideTx means appendAudit was called without a transaction: the entry
+// would not land together with the change it records.
+var errAuditOutsideTx = errors.New("sqlstore: audit entry outside a transaction")
+
+// appendAudit appends e to the audit log inside tx, the transaction of the change it
+// records, so the change and its entry land together or not at all. It numbers and
+// chains e after the last entry (e.At defaults to the store's clock) and fills ID,
+// PrevHash and Hash.
+//
+// Appends take turns: on PostgreSQL a transaction-scoped advisory lock is held from
+// here to commit (a row lock on the last entry would not do: a waiting transaction
+// would then read the old last entry and collide); on SQLite every write transaction
+// is BEGIN IMMEDIATE and already alone. Call it last in the transaction, after the
+// change, so the lock is held briefly.
+func appendAudit(tx *gorm.DB, e *attendance.AuditEntry) error {
+	if _, ok := tx.Statement.ConnPool.(gorm.TxCommitter); !ok {
+		return errAuditOutsideTx
+	}
+	if e.At.IsZero() {
+		e.At = tx.Config.NowFunc()
+	}
+	if tx.Dialector.Name() == "postgres" {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
+			return translate(err, "lock audit log")
+		}
+	}
+	var last attendance.AuditEntry
+	err := tx.Select("id", "hash").Order("id DESC").Limit(1).Take(&last).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		e.Link(nil)
+	case err != nil:
+		return translate(err, "read audit log head")
+	default:
+		e.Link(&last)
+	}
+	return translate(tx.Create(e).Error, "append audit entry")
+}
+
+// auditChange appends an entry for action by p on an object, with its state before
+// and after as JSON (nil: none), in tx.
+func auditChange(tx *gorm.DB, p attendance.Principal, action, objectType string, objectID int64, reason string, before, after any) error {
+	e := attendance.AuditEntry{Action: action, ObjectType: objectType, ObjectID: objectID, Reason: reason}
+	e.SetActor(p)
+	var err error
+	if e.Before, err = auditJSON(before); err != nil {
+		return err
+	}
+	if e.After, err = auditJSON(after); err != nil {
+		return err
+	}
+	return appendAudit(tx, &e)
+}
+
+func auditJSON(v any) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: audit state: %w", err)
+	}
+	return string(b), nil
+}
+
+// auditPage is how many entries VerifyAudit reads at a time.
+const auditPage = 1000
+
+// VerifyAudit walks the whole audit log in ID order, a page at a time, and reports the
+// first entry that breaks the chain: a changed row (its hash does not match), a removed
+// one (a gap in the IDs) or a replaced one (its previous hash does not match).
+func (db *DB) VerifyAudit(ctx context.Context) (attendance.AuditReport, error) {
+	var v attendance.AuditVerifier
+	after := int64(0)
+	for {
+		var page []attendance.AuditEntry
+		err := db.q(ctx).Where("id > ?", after).Order("id").Limit(auditPage).Find(&page).Error
+		if err != nil {
+			return v.Report(), translate(err, "read audit log")
+		}
+		for _, e := range page {
+			if !v.Next(e) {
+				return v.Report(), nil
+			}
+		}
+		if len(page) < auditPage {
+			return v.Report(), nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// AuditEntries lists audit entries matching f, newest first.
+func (db *DB) AuditEntries(ctx context.Context, f attendance.AuditFilter) (attendance.List[attendance.AuditEntry], error) {
+	q := db.q(ctx).Model(&attendance.AuditEntry{})
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != 0 {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	l, err := list[attendance.AuditEntry](q, f.Page, "id DESC")
+	return l, translate(err, "list audit entries")
+}
