@@ -115,11 +115,12 @@ func (s *Server) handleAccountUpdate() gin.HandlerFunc {
 			return
 		}
 		pw := in.apply(&a)
-		if me, _ := principal(c); me.AccountID == id && (a.Role != attendance.RoleAdmin || !a.Active) {
+		me, _ := principal(c)
+		if me.AccountID == id && (a.Role != attendance.RoleAdmin || !a.Active) {
 			s.respondError(c, attendance.Invalid("role", attendance.CodeInvalid, "self"))
 			return
 		}
-		if err := s.store.UpdateAccount(ctx, &a, pw); err != nil {
+		if err := s.store.UpdateAccount(ctx, me, &a, pw); err != nil {
 			s.respondError(c, err)
 			return
 		}

@@ -130,7 +130,8 @@ func (s *Server) pageAccountUpdate() gin.HandlerFunc {
 		a.DisplayName = f.str("displayName")
 		a.Role = attendance.Role(f.str("role"))
 		a.Active = f.check("active")
-		if me, _ := principal(c); me.AccountID == id && (a.Role != attendance.RoleAdmin || !a.Active) {
+		me, _ := principal(c)
+		if me.AccountID == id && (a.Role != attendance.RoleAdmin || !a.Active) {
 			// An admin cannot lock themselves out, so there is always one admin.
 			d := s.newPage(c, "page.account")
 			d.Form = f.values
@@ -140,7 +141,7 @@ func (s *Server) pageAccountUpdate() gin.HandlerFunc {
 			s.accountForm(c, d, id, p.Status, nil)
 			return
 		}
-		if err := s.store.UpdateAccount(ctx, &a, c.PostForm("password")); err != nil {
+		if err := s.store.UpdateAccount(ctx, me, &a, c.PostForm("password")); err != nil {
 			d := s.newPage(c, "page.account")
 			d.Form = f.values
 			s.accountForm(c, d, id, 0, err)

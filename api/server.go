@@ -35,7 +35,7 @@ type Store interface {
 	CreateAccount(ctx context.Context, a *attendance.Account, password string) error
 	Account(ctx context.Context, id int64) (attendance.Account, error)
 	Accounts(ctx context.Context, role attendance.Role, query string, p attendance.Page) (attendance.List[attendance.Account], error)
-	UpdateAccount(ctx context.Context, a *attendance.Account, password string) error
+	UpdateAccount(ctx context.Context, by attendance.Principal, a *attendance.Account, password string) error
 	DeleteAccount(ctx context.Context, id int64) error
 
 	CreateOrganization(ctx context.Context, o *attendance.Organization) error

@@ -595,12 +595,11 @@ func TestDB_Delegations(t *testing.T) {
 			if _, err := db.TransitionConference(ctx, f.conf.ID, "start"); err != nil {
 				t.Fatal(err)
 			}
-			// TODO(check-in): CheckIn refuses a substitute as not invited; until it
-			// accepts approved substitutes, the test writes the check-in itself.
-			ci := attendance.CheckIn{ConferenceID: f.conf.ID, MemberID: f.x.ID, PointID: f.pointA.ID, At: t0.Add(-5 * time.Minute),
-				Method: attendance.MethodQR, DeviceID: "device-x", UpdatedAt: t0}
-			if err := db.Gorm().Create(&ci).Error; err != nil {
-				t.Fatal(err)
+			// The approved substitute checks in at the invited member's point.
+			out, err := db.CheckIn(ctx, attendance.CheckInInput{ConferenceID: f.conf.ID, PointID: f.pointA.ID, MemberID: f.x.ID,
+				Method: attendance.MethodQR, Key: "substitute-key-01", DeviceID: "device-x"})
+			if err != nil || out.Result != attendance.ResultCreated || out.WrongPoint {
+				t.Fatalf("the substitute checks in: got %+v, %v", out, err)
 			}
 			status := func() attendance.InvitationOutcome {
 				t.Helper()

@@ -74,7 +74,7 @@ func (db *DB) CountAccounts(ctx context.Context) (int64, error) {
 // UpdateAccount saves the login, name, role and active flag of a, and the password when
 // it is not empty. Signing out every session of a deactivated account or one whose
 // role changed makes the change take effect at once.
-func (db *DB) UpdateAccount(ctx context.Context, a *attendance.Account, password string) error {
+func (db *DB) UpdateAccount(ctx context.Context, by attendance.Principal, a *attendance.Account, password string) error {
 	a.Normalize()
 	err := a.Validate()
 	if password != "" {
@@ -102,7 +102,18 @@ func (db *DB) UpdateAccount(ctx context.Context, a *attendance.Account, password
 			return err
 		}
 		if old.Role != a.Role || !a.Active || password != "" {
-			return translate(tx.Where("account_id = ?", a.ID).Delete(&attendance.Session{}).Error, "end sessions")
+			if err := tx.Where("account_id = ?", a.ID).Delete(&attendance.Session{}).Error; err != nil {
+				return translate(err, "end sessions")
+			}
+		}
+		if old.Role != a.Role || old.Active != a.Active {
+			// Role changes decide who may approve, review and overturn: audited.
+			type roleState struct {
+				Role   attendance.Role `json:"role"`
+				Active bool            `json:"active"`
+			}
+			return auditChange(tx, by, attendance.ActionAccountRole, "account", a.ID, "",
+				roleState{old.Role, old.Active}, roleState{a.Role, a.Active})
 		}
 		return nil
 	})

@@ -80,7 +80,10 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 	var out attendance.CheckInOutcome
 	var st memberState
 	err := tx.Raw(`SELECT
-		(SELECT point_id FROM invitations WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL) AS invited_point_id,
+		COALESCE((SELECT point_id FROM invitations WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL),
+			(SELECT i.point_id FROM delegations d JOIN invitations i ON i.conference_id = d.conference_id
+				AND i.member_id = d.member_id AND i.removed_at IS NULL
+			WHERE d.conference_id = @c AND d.substitute_id = @m AND d.status = 'approved')) AS invited_point_id,
 		(SELECT id FROM check_ins WHERE conference_id = @c AND member_id = @m) AS check_in_id,
 		(SELECT member_id FROM check_in_keys WHERE key = @k) AS key_member_id,
 		EXISTS (SELECT 1 FROM check_ins WHERE conference_id = @c AND device_id = @d AND @d <> '' AND member_id <> @m
@@ -159,6 +162,11 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 		setBy(&ev.ByAccountID, &ev.ByMemberID, in.By)
 		if err := tx.Create(&ev).Error; err != nil {
 			return out, translate(err, "record check-in event")
+		}
+	}
+	if in.Method == attendance.MethodManual && out.Result != attendance.ResultAlready {
+		if err := auditChange(tx, in.By, attendance.ActionCheckInManual, "checkin", out.CheckIn.ID, in.Reason, nil, out.CheckIn); err != nil {
+			return out, err
 		}
 	}
 	if in.Key != "" {
@@ -287,6 +295,7 @@ func (db *DB) changeCheckIn(ctx context.Context, id int64, reason string, needRe
 		if !ci.Active() {
 			return attendance.ErrUndone
 		}
+		before := ci
 		var conf attendance.Conference
 		if err := tx.First(&conf, ci.ConferenceID).Error; err != nil {
 			return translate(err, "conference of check-in")
@@ -306,7 +315,13 @@ func (db *DB) changeCheckIn(ctx context.Context, id int64, reason string, needRe
 		ev := attendance.CheckInEvent{ConferenceID: ci.ConferenceID, PointID: ci.PointID, MemberID: ci.MemberID, Kind: kind,
 			At: now, Reason: reason}
 		setBy(&ev.ByAccountID, &ev.ByMemberID, by)
-		return translate(tx.Create(&ev).Error, "record check-in event")
+		if err := tx.Create(&ev).Error; err != nil {
+			return translate(err, "record check-in event")
+		}
+		if kind == attendance.EventUndo {
+			return auditChange(tx, by, attendance.ActionCheckInUndo, "checkin", ci.ID, reason, before, ci)
+		}
+		return nil
 	})
 	return ci, err
 }

@@ -279,3 +279,39 @@ func TestDB_SignInLockout(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_AuditedCheckIns: a manual check-in and its undo are in the audit log, chained.
+func TestDB_AuditedCheckIns(t *testing.T) {
+	clk := &movableClock{t: t0}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0)
+		f := mustCheckinFixture(t, db)
+		chair := attendance.Principal{Role: attendance.RoleChair, MemberID: f.a1.ID}
+		out, err := db.CheckIn(ctx, attendance.CheckInInput{ConferenceID: f.conf.ID, PointID: f.pointA.ID, MemberID: f.a2.ID,
+			Method: attendance.MethodManual, Reason: "Quên điện thoại", By: chair})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.UndoCheckIn(ctx, out.CheckIn.ID, "Nhầm người", chair); err != nil {
+			t.Fatal(err)
+		}
+		l, err := db.AuditEntries(ctx, attendance.AuditFilter{ObjectType: "checkin", ObjectID: out.CheckIn.ID})
+		if err != nil || l.Total != 2 {
+			t.Fatalf("got %+v, %v; want 2 entries", l.Items, err)
+		}
+		actions := map[string]string{}
+		for _, e := range l.Items {
+			actions[e.Action] = e.Reason
+			if e.ActorMemberID == nil || *e.ActorMemberID != f.a1.ID {
+				t.Errorf("entry %s: actor %v, want the chair", e.Action, e.ActorMemberID)
+			}
+		}
+		if actions[attendance.ActionCheckInManual] != "Quên điện thoại" || actions[attendance.ActionCheckInUndo] != "Nhầm người" {
+			t.Errorf("got %v", actions)
+		}
+		if r, err := db.VerifyAudit(ctx); err != nil || !r.OK {
+			t.Errorf("VerifyAudit() = %+v, %v", r, err)
+		}
+	})
+}

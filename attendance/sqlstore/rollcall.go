@@ -113,8 +113,10 @@ func (db *DB) AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID 
 			return attendance.Invalid("pointId", attendance.CodeInvalid, "")
 		}
 		var n int64
-		if err := tx.Model(&attendance.Invitation{}).Where("conference_id = ? AND member_id = ? AND removed_at IS NULL",
-			rc.ConferenceID, memberID).Count(&n).Error; err != nil {
+		// The invited member, or their approved substitute, answers.
+		if err := tx.Model(&attendance.Invitation{}).Where(`conference_id = ? AND removed_at IS NULL AND (member_id = ?
+			OR member_id IN (SELECT member_id FROM delegations WHERE conference_id = ? AND substitute_id = ? AND status = 'approved'))`,
+			rc.ConferenceID, memberID, rc.ConferenceID, memberID).Count(&n).Error; err != nil {
 			return translate(err, "find invitation")
 		}
 		if n == 0 {

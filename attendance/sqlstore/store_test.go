@@ -210,7 +210,7 @@ func TestDB_MembersAndSignIn(t *testing.T) {
 				t.Errorf("got %+v, %v", got, err)
 			}
 			a.Role = attendance.RoleSupervisor
-			if err := db.UpdateAccount(ctx, &a, ""); err != nil {
+			if err := db.UpdateAccount(ctx, attendance.Principal{AccountID: 1, Role: attendance.RoleAdmin}, &a, ""); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := db.SessionPrincipal(ctx, tok); !errors.Is(err, attendance.ErrUnauthenticated) {
