@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,17 @@ type config struct {
 	LogFormat     string
 	DebugAddr     string
 	Proxies       []string
+	WebRTC        bool
+	UDPPort       int
+	TCPPort       int
+	ICEServers    []iceServer
+	NATIPs        []string
+	Loopback      bool
+}
+
+// iceServer is one STUN or TURN server from DIEMCAU_ICE_SERVERS.
+type iceServer struct {
+	URL, Username, Credential string
 }
 
 // setting is one DIEMCAU_ variable: its default and what it is for. README lists the
@@ -45,6 +57,12 @@ var settings = []setting{
 	{"DIEMCAU_SECRET", "", "signing secret (≥ 32 bytes); unset: generated on first start and kept in the database", true},
 	{"DIEMCAU_QR_ROTATE", "30s", "check-in QR rotation period", false},
 	{"DIEMCAU_PRESENCE_TIMEOUT", "5s", "a console silent this long is offline", false},
+	{"DIEMCAU_WEBRTC_UDP_PORT", "50000", "the one UDP port every console connection shares (ICE UDP mux); open it in the firewall", false},
+	{"DIEMCAU_WEBRTC_TCP_PORT", "50000", "the one TCP port for ICE-TCP, for rooms whose network blocks UDP; 0 turns it off", false},
+	{"DIEMCAU_ICE_SERVERS", "", "STUN/TURN servers for consoles, comma-separated (stun:host:3478, turn:user:pass@host:3478)", true},
+	{"DIEMCAU_NAT_IPS", "", "public IPs to announce for this server (1:1 NAT), comma-separated", false},
+	{"DIEMCAU_WEBRTC_LOOPBACK", "", "1: consoles reach the server on loopback only (tests and load runs)", false},
+	{"DIEMCAU_WEBRTC", "1", "0 turns the console hub off on this instance (it then answers signalling with 503)", false},
 	{"DIEMCAU_SESSION_TTL", "12h", "how long a sign-in lasts", false},
 	{"DIEMCAU_LOGIN_RATE", "20-M", "sign-in attempts allowed per client address (N-S, N-M, N-H)", false},
 	{"DIEMCAU_LOG_LEVEL", "info", "debug, info, warn or error", false},
@@ -116,6 +134,36 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("DIEMCAU_LOG_LEVEL", &level)
 	str("DIEMCAU_LOG_FORMAT", &c.LogFormat)
 	str("DIEMCAU_DEBUG_ADDR", &c.DebugAddr)
+	var udp, tcp, ices, nats, loop, rtc string
+	str("DIEMCAU_WEBRTC_UDP_PORT", &udp)
+	str("DIEMCAU_WEBRTC_TCP_PORT", &tcp)
+	str("DIEMCAU_ICE_SERVERS", &ices)
+	str("DIEMCAU_NAT_IPS", &nats)
+	str("DIEMCAU_WEBRTC_LOOPBACK", &loop)
+	str("DIEMCAU_WEBRTC", &rtc)
+	port := func(name, v string) int {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			errs = append(errs, fmt.Sprintf("%s: want a port number, got %q", name, v))
+		}
+		return n
+	}
+	c.UDPPort, c.TCPPort = port("DIEMCAU_WEBRTC_UDP_PORT", udp), port("DIEMCAU_WEBRTC_TCP_PORT", tcp)
+	c.Loopback, c.WebRTC = loop == "1" || loop == "true", rtc != "0" && rtc != "false"
+	for _, u := range splitList(ices) {
+		srv, err := parseICEServer(u)
+		if err != nil {
+			errs = append(errs, "DIEMCAU_ICE_SERVERS: "+err.Error())
+			continue
+		}
+		c.ICEServers = append(c.ICEServers, srv)
+	}
+	for _, ip := range splitList(nats) {
+		if net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Sprintf("DIEMCAU_NAT_IPS: %q is not an IP address", ip))
+		}
+		c.NATIPs = append(c.NATIPs, ip)
+	}
 	var proxies string
 	str("DIEMCAU_TRUSTED_PROXIES", &proxies)
 	for _, p := range strings.Split(proxies, ",") {
@@ -143,4 +191,33 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseICEServer reads stun:host:port, turn:host:port or turn:user:pass@host:port
+// (turns: for TLS).
+func parseICEServer(s string) (iceServer, error) {
+	scheme, rest, ok := strings.Cut(s, ":")
+	if !ok || (scheme != "stun" && scheme != "turn" && scheme != "turns") || rest == "" {
+		return iceServer{}, fmt.Errorf("%q: want stun:host:port or turn:user:pass@host:port", s)
+	}
+	var srv iceServer
+	if creds, host, ok := strings.Cut(rest, "@"); ok {
+		user, pass, ok := strings.Cut(creds, ":")
+		if !ok || user == "" {
+			return iceServer{}, fmt.Errorf("%q: want user:pass before @", s)
+		}
+		srv.Username, srv.Credential, rest = user, pass, host
+	}
+	srv.URL = scheme + ":" + rest
+	return srv, nil
 }

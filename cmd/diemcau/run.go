@@ -169,14 +169,29 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		printDemo(stdout, base, info)
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := api.NewServer(log, db, api.Config{PublicURL: base, Secret: secret, SessionTTL: cfg.SessionTTL,
-		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate,
-		TrustedProxies: cfg.Proxies})
+	live, err := startLive(ctx, cfg, db, log)
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	defer live.stop()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	apiCfg := api.Config{PublicURL: base, Secret: secret, SessionTTL: cfg.SessionTTL,
+		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate,
+		TrustedProxies: cfg.Proxies, Bus: live.bus}
+	if live.hub != nil {
+		apiCfg.Consoles = live.hub
+	}
+	srv, err := api.NewServer(log, db, apiCfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	live.bus.Tap(srv.ForwardToConsoles)
+	if live.hub != nil {
+		go srv.PushCodes(live.ctx, live.tracker.Sessions)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -53,6 +53,8 @@ type started struct {
 func startServe(t *testing.T, kv map[string]string, args ...string) *started {
 	t.Helper()
 	kv["DIEMCAU_ADDR"] = "127.0.0.1:0"
+	// Consoles on loopback only, on ports the system picks, so tests run side by side.
+	kv["DIEMCAU_WEBRTC_UDP_PORT"], kv["DIEMCAU_WEBRTC_TCP_PORT"], kv["DIEMCAU_WEBRTC_LOOPBACK"] = "0", "0", "1"
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)

@@ -82,7 +82,7 @@ func Checkins(ctx context.Context, cfg CheckinsConfig) (CheckinsReport, error) {
 		return rep, err
 	}
 	start := time.Now()
-	fx, err := setupConference(ctx, admin, cfg.Members, cfg.PerPoint, cfg.Log)
+	fx, err := setupConference(ctx, admin, cfg.Members, cfg.PerPoint, "Đảng viên", cfg.Log)
 	if err != nil {
 		return rep, err
 	}
@@ -196,7 +196,7 @@ type fixture struct {
 
 // setupConference creates a root organization, one chi bộ and point per perPoint
 // members, imports the members with one roster, and starts a conference live now.
-func setupConference(ctx context.Context, c *Client, members, perPoint int, log io.Writer) (fixture, error) {
+func setupConference(ctx context.Context, c *Client, members, perPoint int, position string, log io.Writer) (fixture, error) {
 	var fx fixture
 	run := randomKey()[:6]
 	began := time.Now()
@@ -228,7 +228,7 @@ func setupConference(ctx context.Context, c *Client, members, perPoint int, log 
 		csv.WriteString("Mã đảng viên;Họ và tên;Mã tổ chức;Chức vụ;PIN\r\n")
 		for i := start; i < end; i++ {
 			codes[i] = fmt.Sprintf("T%s%06d", run, i)
-			fmt.Fprintf(&csv, "%s;Đảng viên thử %d;LOAD-%s-%d;Đảng viên;%s\r\n", codes[i], i+1, run, i/perPoint, loadPIN)
+			fmt.Fprintf(&csv, "%s;Đảng viên thử %d;LOAD-%s-%d;%s;%s\r\n", codes[i], i+1, run, i/perPoint, position, loadPIN)
 		}
 		if err := c.Upload(ctx, "/api/v1/members/import", "load.csv", []byte(csv.String()), nil); err != nil {
 			return fx, fmt.Errorf("import members: %w", err)
