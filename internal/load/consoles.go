@@ -118,6 +118,10 @@ func Consoles(ctx context.Context, cfg ConsolesConfig) (ConsolesReport, error) {
 	}
 
 	api := loopbackAPI()
+	// Each console beats from the moment it connects, as a real one does: one that
+	// waited for the others would rightly be called offline.
+	hbCtx, stopBeats := context.WithCancel(ctx)
+	defer stopBeats()
 	consoles := make([]*console, len(fx.members))
 	var (
 		connectLat Latencies
@@ -139,6 +143,7 @@ func Consoles(ctx context.Context, cfg ConsolesConfig) (ConsolesReport, error) {
 			}
 			consoles[i] = c
 			connectLat.Add(d)
+			go c.beat(hbCtx)
 		}()
 	}
 	wg.Wait()
@@ -155,13 +160,6 @@ func Consoles(ctx context.Context, cfg ConsolesConfig) (ConsolesReport, error) {
 	fmt.Fprintf(cfg.Log, "%d consoles connected, holding %s\n", rep.Connected, cfg.Hold)
 
 	// Heartbeats every 2 s from every console while the server's cost is measured.
-	hbCtx, stopBeats := context.WithCancel(ctx)
-	defer stopBeats()
-	for _, c := range consoles {
-		if c != nil {
-			go c.beat(hbCtx)
-		}
-	}
 	time.Sleep(3 * time.Second)
 	mid, err := serverStats(ctx, admin)
 	if err != nil {
@@ -196,7 +194,7 @@ func Consoles(ctx context.Context, cfg ConsolesConfig) (ConsolesReport, error) {
 		for len(stoppedAt) > 0 {
 			select {
 			case ev := <-events:
-				if t, ok := stoppedAt[ev.PointID]; ok && ev.Type == "offline" {
+				if t, ok := stoppedAt[ev.PointID]; ok && ev.Type == "offline" && ev.received.After(t) {
 					off.Add(ev.received.Sub(t))
 					delete(stoppedAt, ev.PointID)
 				}

@@ -151,7 +151,7 @@ func (l *Latencies) Summary() Summary {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
+	return fmt.Sprintf("n=%d  p50 %s  p90 %s  p99 %s  max %s", s.Count, ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
