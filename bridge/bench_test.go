@@ -67,3 +67,19 @@ func BenchmarkSigner(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRotation_5000Points_Matrix is what the consoles actually cost: each point's
+// new code as modules (drawn by the console), no PNG.
+func BenchmarkRotation_5000Points_Matrix(b *testing.B) {
+	s := NewSigner([]byte("benchmark secret, long enough to sign tokens"), 30*time.Second)
+	now := time.Date(2026, 2, 7, 8, 0, 0, 0, time.UTC)
+	for i := 0; b.Loop(); i++ {
+		c := NewCodes(20_000, time.Minute)
+		at := now.Add(time.Duration(i) * 30 * time.Second)
+		for p := int64(1); p <= 5000; p++ {
+			if _, err := c.Matrix("https://diemcau.example.vn/c/" + s.Sign(s.Current(KindCheckIn, 1, p, at))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
