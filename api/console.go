@@ -137,3 +137,45 @@ func (s *Server) PushCodes(ctx context.Context, points func() []bridge.Session) 
 		}
 	}
 }
+
+// Watcher is a hub that forwards a console's camera to viewers (rtc.Hub is one).
+type Watcher interface {
+	Watch(ctx context.Context, pointID int64, viewerOfferSDP string) (string, error)
+}
+
+// handleWatch handles POST /api/v1/points/{id}/watch {"type":"offer","sdp"}: an
+// organizer or supervisor looks into the room through its console's camera. The server
+// forwards the video and stores nothing.
+func (s *Server) handleWatch() gin.HandlerFunc {
+	type request struct {
+		Type string `json:"type"`
+		SDP  string `json:"sdp"`
+	}
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
+			return
+		}
+		req, ok := decode[request](s, c)
+		if !ok {
+			return
+		}
+		if req.Type != "offer" || req.SDP == "" || len(req.SDP) > maxSDP {
+			s.respondError(c, attendance.Invalid("sdp", attendance.CodeInvalid, ""))
+			return
+		}
+		w, ok := s.consoles.(Watcher)
+		if !ok || s.consoles == nil {
+			s.respondError(c, bridge.ErrConsolesOff)
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
+		defer cancel()
+		answer, err := w.Watch(ctx, pt.ID, req.SDP)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"type": "answer", "sdp": answer})
+	}
+}

@@ -107,7 +107,12 @@ var oaRoutes = []struct {
 	{"POST", "/api/v1/checkins/{id}/confirm", "confirmCheckIn"},
 
 	{"POST", "/api/v1/points/{id}/signal", "signalConsole"},
+	{"POST", "/api/v1/points/{id}/watch", "watchPoint"},
 	{"GET", "/api/v1/conferences/{id}/board", "getBoard"},
+	{"GET", "/api/v1/conferences/{id}/report", "getConferenceReport"},
+	{"GET", "/api/v1/points/{id}/report", "getPointReport"},
+	{"GET", "/api/v1/members/{id}/report", "getMemberReport"},
+	{"GET", "/api/v1/organizations/{id}/report", "getOrganizationReport"},
 	{"GET", "/api/v1/conferences/{id}/events", "streamEvents"},
 	{"GET", "/api/v1/conferences/{id}/rollcalls", "listRollCalls"},
 	{"POST", "/api/v1/conferences/{id}/rollcalls", "startRollCall"},
@@ -126,6 +131,24 @@ var oaRoutes = []struct {
 	{"GET", "/api/v1/invitations/{id}", "getInvitation"},
 	{"PATCH", "/api/v1/invitations/{id}", "updateInvitation"},
 	{"DELETE", "/api/v1/invitations/{id}", "deleteInvitation"},
+
+	{"POST", "/api/v1/absences", "fileAbsence"},
+	{"GET", "/api/v1/absences", "listAbsences"},
+	{"GET", "/api/v1/absences/{id}", "getAbsence"},
+	{"GET", "/api/v1/absences/{id}/attachments/{aid}", "getAbsenceAttachment"},
+	{"POST", "/api/v1/absences/{id}/attachments", "addAbsenceAttachments"},
+	{"POST", "/api/v1/absences/{id}/withdraw", "withdrawAbsence"},
+	{"POST", "/api/v1/absences/{id}/decision", "decideAbsence"},
+	{"POST", "/api/v1/absences/{id}/reviews", "reviewAbsence"},
+	{"POST", "/api/v1/delegations", "fileDelegation"},
+	{"GET", "/api/v1/delegations", "listDelegations"},
+	{"GET", "/api/v1/delegations/{id}", "getDelegation"},
+	{"POST", "/api/v1/delegations/{id}/withdraw", "withdrawDelegation"},
+	{"POST", "/api/v1/delegations/{id}/decision", "decideDelegation"},
+	{"GET", "/api/v1/supervision/repeat-absentees", "listRepeatAbsentees"},
+	{"POST", "/api/v1/conferences/{id}/reopen", "reopenConference"},
+	{"GET", "/api/v1/audit/verify", "verifyAudit"},
+	{"GET", "/api/v1/audit", "listAuditEntries"},
 }
 
 // oaNotInSpec are the routes of routes.go outside the JSON API, which the document
@@ -742,6 +765,12 @@ func (oaConsoles) Answer(_ context.Context, _ bridge.Session, _, offer string) (
 	}
 	return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n", nil
 }
+func (oaConsoles) Watch(_ context.Context, _ int64, offer string) (string, error) {
+	if offer == "bad" {
+		return "", bridge.ErrNoVideo
+	}
+	return "v=0\r\n", nil
+}
 func (oaConsoles) Send(int64, any) error          { return bridge.ErrNotConnected }
 func (oaConsoles) Online(int64) bool              { return false }
 func (oaConsoles) ICEServers() []bridge.ICEServer { return nil }
@@ -1187,6 +1216,12 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	}
 	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/signal", pt), token: chair,
 		body: map[string]any{"type": "offer", "sdp": "bad"}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/watch", pt), token: token,
+		body: map[string]any{"type": "offer", "sdp": "v=0\r\n"}}, 200)
+	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/watch", pt), token: token,
+		body: map[string]any{"type": "offer", "sdp": "bad"}}, 404)
+	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/watch", pt), token: chair,
+		body: map[string]any{"type": "offer", "sdp": "v=0\r\n"}}, 403)
 	h.do(oaReq{method: "POST", target: path("/api/v1/points/%d/signal", pt), token: chair,
 		body: map[string]any{"type": "answer", "sdp": ""}, check: oaRejected}, 422)
 	res = h.do(oaReq{method: "GET", target: oaQuery(path("/api/v1/conferences/%d/board", conf), "problems", "false"), token: token}, 200)
@@ -1213,6 +1248,26 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/end", conf), token: token}, 200)
 	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/close", conf), token: token}, 200)
 	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/close", conf), token: token}, 409)
+	// Reports of the closed conference: final.
+	res = h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/report", conf), token: token}, 200)
+	if res.object(t)["final"] != true {
+		t.Errorf("report of a closed conference: want final, got %.200s", res.body)
+	}
+	for _, f := range []string{"csv", "xlsx", "pdf"} {
+		h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/report?format=%s", conf, f), token: token}, 200)
+	}
+	h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/report?format=csv&part=points", conf), token: token}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/report?format=docx", conf), token: token, check: oaRejected}, 422)
+	h.do(oaReq{method: "GET", target: path("/api/v1/conferences/%d/report", conf), token: chair}, 403)
+	h.do(oaReq{method: "GET", target: "/api/v1/conferences/999999/report", token: token}, 404)
+	h.do(oaReq{method: "GET", target: path("/api/v1/points/%d/report", pt), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/points/%d/report?format=pdf", pt), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/members/%d/report", m1ID), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/members/%d/report?from=2026-01-01&to=2027-01-01&format=csv", m1ID), token: token}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/members/%d/report?from=2026-05-01&to=2026-01-01", m1ID), token: token}, 422)
+	h.do(oaReq{method: "GET", target: path("/api/v1/organizations/%d/report?year=2026", cell), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/organizations/%d/report?year=2026&format=xlsx", root), token: token}, 200)
+	h.do(oaReq{method: "GET", target: path("/api/v1/organizations/%d/report?year=1999", root), token: token, check: oaRejected}, 422)
 	h.do(oaReq{method: "POST", target: "/api/v1/conferences/999999/start", token: token}, 404)
 	h.do(oaReq{method: "PATCH", target: path("/api/v1/conferences/%d", conf), token: token,
 		body: map[string]any{"title": "Đổi tên sau khi khoá sổ"}}, 409)
@@ -1226,6 +1281,11 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	body, ct = oaForm(t, nil, "file", "muon.pdf", pdf)
 	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/documents", conf), token: token,
 		body: body, contentType: ct}, 409)
+
+	// Absence requests, delegations, supervision and the audit log, on the closed
+	// conference reopened.
+	oaRequests(t, h, oaRequestWorld{admin: token, chair: chair, conf: conf, chairID: m1ID, member: m2,
+		spare: removed.MemberID, pdf: pdf})
 
 	// Problems follow Accept-Language.
 	res = h.do(oaReq{method: "GET", target: "/api/v1/members/999999", token: token,
@@ -1335,4 +1395,211 @@ func oaMustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// oaRequestWorld is what the requests part of the conformance run starts from: a
+// closed conference, its point's chair and another invitee, and a member who is not
+// invited (a substitute).
+type oaRequestWorld struct {
+	admin, chair                 string
+	conf, chairID, member, spare int64
+	pdf                          []byte
+}
+
+// oaFiles builds a multipart absence request with fields and files (name → bytes).
+func oaFiles(t *testing.T, fields map[string]string, files ...[2]string) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := w.WriteField(k, fields[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		part, err := w.CreateFormFile("files", f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.Write([]byte(f[1]))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func oaRequests(t *testing.T, h *oaHarness, w oaRequestWorld) {
+	path := fmt.Sprintf
+	token, chair := w.admin, w.chair
+	file := map[string]any{"conferenceId": w.conf, "memberId": w.member, "category": "cong_tac",
+		"reason": "Đi công tác tại Hà Nội theo Quyết định số 12/QĐ-UBND"}
+
+	// Closed: nothing is filed until the conference is reopened, with a reason.
+	res := h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, body: file}, 409)
+	if !bytes.Contains(res.body, []byte(`"/problems/deadline"`)) {
+		t.Errorf("absence after close: %s, want /problems/deadline", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/reopen", w.conf), token: token, check: oaRejected,
+		body: map[string]any{"reason": ""}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/reopen", w.conf), token: chair,
+		body: map[string]any{"reason": "Bổ sung giải trình"}}, 403)
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/reopen", w.conf), token: token,
+		body: map[string]any{"reason": "Bổ sung giải trình theo Công văn số 45-CV/UBKT"}}, 200)
+	if res.object(t)["status"] != "ended" {
+		t.Errorf("reopened conference: %s, want ended", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/reopen", w.conf), token: token,
+		body: map[string]any{"reason": "Lần nữa"}}, 409)
+	h.do(oaReq{method: "POST", target: "/api/v1/conferences/999999/reopen", token: token,
+		body: map[string]any{"reason": "Không có"}}, 404)
+
+	// Filing: JSON on someone's behalf, multipart with a document for oneself.
+	res = h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, body: file}, 201)
+	a1 := res.id(t)
+	if o := res.object(t); o["kind"] != "explanation" || o["status"] != "pending" {
+		t.Errorf("explanation after the conference: %s", res.body)
+	}
+	h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, body: file}, 409)
+	h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, check: oaRejected,
+		body: map[string]any{"conferenceId": w.conf, "memberId": w.member, "category": "du_lich"}}, 422)
+	body, ct := oaFiles(t, map[string]string{"conferenceId": fmt.Sprint(w.conf), "category": "om_dau",
+		"reason": "Ốm, có giấy ra viện"}, [2]string{"giay-ra-vien.pdf", string(w.pdf)})
+	res = h.do(oaReq{method: "POST", target: "/api/v1/absences", token: chair, body: body, contentType: ct}, 201)
+	a2 := res.id(t)
+	atts, _ := res.object(t)["attachments"].([]any)
+	if len(atts) != 1 {
+		t.Fatalf("multipart request: %s, want one attachment", res.body)
+	}
+	att := int64(atts[0].(map[string]any)["id"].(float64))
+	body, ct = oaFiles(t, map[string]string{"conferenceId": fmt.Sprint(w.conf), "memberId": fmt.Sprint(w.member),
+		"category": "khac", "reason": "Tệp giả"}, [2]string{"giay.pdf", "MZ\x90\x00 không phải PDF"})
+	res = h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, body: body, contentType: ct}, 422)
+	oaWantField(t, res, "files[0]", "file_type")
+	h.do(oaReq{method: "POST", target: "/api/v1/absences", token: token, body: []byte("conferenceId=1"),
+		contentType: "application/x-www-form-urlencoded", check: oaRejected}, 415)
+
+	// Reading.
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/absences", "conferenceId", fmt.Sprint(w.conf), "status", "pending",
+		"kind", "explanation", "from", "2026-01-01T00:00:00+07:00", "to", "2027-01-01T00:00:00+07:00",
+		"page", "1", "pageSize", "10"), token: token}, 200)
+	res = h.do(oaReq{method: "GET", target: "/api/v1/absences", token: chair}, 200)
+	if res.object(t)["total"] != float64(2) {
+		t.Errorf("the chair's absences: %s, want both of the point", res.body)
+	}
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/absences", "status", "quen"), token: token, check: oaRejected}, 422)
+	h.do(oaReq{method: "GET", target: path("/api/v1/absences/%d", a2), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: "/api/v1/absences/999999", token: token}, 404)
+	res = h.do(oaReq{method: "GET", target: path("/api/v1/absences/%d/attachments/%d", a2, att), token: chair}, 200)
+	if !bytes.Equal(res.body, w.pdf) || res.header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("attachment: %q %q, want the PDF", res.header.Get("Content-Type"), res.body)
+	}
+	h.do(oaReq{method: "GET", target: path("/api/v1/absences/%d/attachments/%d", a1, att), token: token}, 404)
+	body, ct = oaFiles(t, nil, [2]string{"bo-sung.pdf", string(w.pdf)})
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/attachments", a2), token: chair, body: body, contentType: ct}, 201)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/attachments", a1), token: chair, body: body, contentType: ct}, 403)
+
+	// Deciding.
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/decision", a2), token: chair,
+		body: map[string]any{"decision": "approved"}}, 403)
+	if !bytes.Contains(res.body, []byte(`"/problems/self-approval"`)) {
+		t.Errorf("deciding one's own request: %s, want /problems/self-approval", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/decision", a2), token: token,
+		body: map[string]any{"decision": "rejected"}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/decision", a1), token: chair, check: oaRejected,
+		body: map[string]any{"decision": "maybe"}}, 422)
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/decision", a1), token: chair,
+		body: map[string]any{"decision": "approved", "note": "Đồng ý"}}, 200)
+	if o := res.object(t); o["status"] != "approved" || o["decidedByMemberId"] != float64(w.chairID) || o["decidedAt"] == nil {
+		t.Errorf("approved: %s", res.body)
+	}
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/decision", a1), token: chair,
+		body: map[string]any{"decision": "rejected", "note": "Đổi ý"}}, 409)
+	if !bytes.Contains(res.body, []byte(`"/problems/already-decided"`)) {
+		t.Errorf("deciding twice: %s, want /problems/already-decided", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/withdraw", a2), token: chair}, 200)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/withdraw", a2), token: chair}, 409)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/withdraw", a2), token: token}, 403)
+
+	// Supervision.
+	h.do(oaReq{method: "POST", target: "/api/v1/accounts", token: token, body: map[string]any{
+		"login": "ubkt.tinhuy", "displayName": "Ủy ban Kiểm tra Tỉnh uỷ", "role": "supervisor",
+		"password": "mật-khẩu-kiểm-tra"}}, 201)
+	res = h.do(oaReq{method: "POST", target: "/api/v1/auth/login",
+		body: map[string]string{"login": "ubkt.tinhuy", "password": "mật-khẩu-kiểm-tra"}}, 200)
+	sup, _ := res.object(t)["token"].(string)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/reviews", a1), token: sup,
+		body: map[string]any{"action": "flagged"}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/reviews", a1), token: sup, check: oaRejected,
+		body: map[string]any{"action": "deleted", "note": "x"}}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/reviews", a1), token: token,
+		body: map[string]any{"action": "reviewed"}}, 403)
+	h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/reviews", a2), token: sup,
+		body: map[string]any{"action": "overturned", "note": "Đơn đã rút"}}, 409)
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/absences/%d/reviews", a1), token: sup,
+		body: map[string]any{"action": "overturned", "note": "Giấy xác nhận không đúng thời gian hội nghị"}}, 201)
+	if res.object(t)["action"] != "overturned" {
+		t.Errorf("review: %s", res.body)
+	}
+	res = h.do(oaReq{method: "GET", target: path("/api/v1/absences/%d", a1), token: sup}, 200)
+	if o := res.object(t); o["status"] != "rejected" || o["overturned"] != true || len(o["reviews"].([]any)) != 1 {
+		t.Errorf("overturned absence: %s, want rejected, overturned, one review", res.body)
+	}
+	h.do(oaReq{method: "POST", target: "/api/v1/absences", token: sup, body: file}, 403)
+
+	// Delegations.
+	del := func(member int64) map[string]any {
+		return map[string]any{"conferenceId": w.conf, "memberId": member, "substituteId": w.spare,
+			"reason": "Đi công tác, cử đồng chí khác dự thay"}
+	}
+	d1 := h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: chair, body: del(w.chairID)}, 201).id(t)
+	h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, body: del(w.member)}, 422) // the substitute is taken
+	h.do(oaReq{method: "POST", target: path("/api/v1/delegations/%d/withdraw", d1), token: chair}, 200)
+	res = h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, body: map[string]any{
+		"conferenceId": w.conf, "memberId": w.member, "substituteId": w.chairID, "reason": "Cử người được mời"}}, 422)
+	oaWantField(t, res, "substituteId", "invalid")
+	h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, check: oaRejected,
+		body: map[string]any{"conferenceId": w.conf, "memberId": w.member}}, 422)
+	d2 := h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, body: del(w.member)}, 201).id(t)
+	h.do(oaReq{method: "POST", target: path("/api/v1/delegations/%d/withdraw", d2), token: chair}, 403)
+	res = h.do(oaReq{method: "POST", target: path("/api/v1/delegations/%d/decision", d2), token: chair,
+		body: map[string]any{"decision": "approved"}}, 200)
+	if res.object(t)["status"] != "approved" {
+		t.Errorf("delegation decided: %s", res.body)
+	}
+	h.do(oaReq{method: "POST", target: path("/api/v1/delegations/%d/decision", d2), token: chair,
+		body: map[string]any{"decision": "approved"}}, 409)
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/delegations", "conferenceId", fmt.Sprint(w.conf),
+		"memberId", fmt.Sprint(w.member), "substituteId", fmt.Sprint(w.spare), "status", "approved",
+		"page", "1", "pageSize", "10"), token: token}, 200)
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/delegations", "status", "x"), token: token, check: oaRejected}, 422)
+	h.do(oaReq{method: "GET", target: path("/api/v1/delegations/%d", d2), token: chair}, 200)
+	h.do(oaReq{method: "GET", target: "/api/v1/delegations/999999", token: token}, 404)
+
+	// Repeat absentees and the audit log.
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/supervision/repeat-absentees", "year", "2026", "threshold", "1"),
+		token: sup}, 200)
+	h.do(oaReq{method: "GET", target: "/api/v1/supervision/repeat-absentees", token: token}, 200)
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/supervision/repeat-absentees", "year", "1999"), token: sup,
+		check: oaRejected}, 422)
+	h.do(oaReq{method: "GET", target: "/api/v1/supervision/repeat-absentees", token: chair}, 403)
+	res = h.do(oaReq{method: "GET", target: "/api/v1/audit/verify", token: sup}, 200)
+	if o := res.object(t); o["ok"] != true || o["checked"].(float64) < 5 {
+		t.Errorf("audit verify: %s, want ok over the entries written", res.body)
+	}
+	h.do(oaReq{method: "GET", target: "/api/v1/audit/verify", token: chair}, 403)
+	res = h.do(oaReq{method: "GET", target: oaQuery("/api/v1/audit", "action", "absence.decide", "objectType", "absence",
+		"objectId", fmt.Sprint(a1), "page", "1", "pageSize", "10"), token: token}, 200)
+	if res.object(t)["total"] != float64(1) {
+		t.Errorf("audit of the decision: %s, want one entry", res.body)
+	}
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/audit", "objectId", "-1"), token: token, check: oaRejected}, 422)
+	h.do(oaReq{method: "POST", target: path("/api/v1/conferences/%d/close", w.conf), token: token}, 200)
 }

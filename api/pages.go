@@ -103,7 +103,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 				chair[k] = tr.T(lang, "chairrule."+k)
 			}
 			return map[string]any{"on": tr.T(lang, "board.on"), "off": tr.T(lang, "board.off"),
-				"outages": tr.T(lang, "board.outages"), "headcount": tr.T(lang, "console.headcount"), "chair": chair}
+				"outages": tr.T(lang, "board.outages"), "headcount": tr.T(lang, "console.headcount"), "chair": chair,
+				"view": tr.T(lang, "board.view")}
 		},
 		"consoleData": func(pg consolePage) map[string]any {
 			return map[string]any{"checkinMatrix": pg.CheckInMatrix, "materialsMatrix": pg.MaterialsMatrix,

@@ -39,6 +39,9 @@ var (
 	public     = allRoles
 	adminOnly  = []role{admin}
 	organizers = []role{admin, organizer}
+	filers     = []role{admin, organizer, chair, member}
+	selves     = []role{chair, member}
+	auditors   = []role{admin, supervisor}
 )
 
 // roleFixture is the world plus a record of its own for every request that changes
@@ -58,7 +61,8 @@ type roleFixture struct {
 	RollCall                                 int64
 	CheckinToken, RollCallToken              string
 	DocConf, DocEdit, DocDelete              int64
-	token, spareToken                        string
+	requestFixture
+	token, spareToken string
 }
 
 func mustRoleFixture(t *testing.T, h http.Handler, db *sqlstore.DB, r role) *roleFixture {
@@ -146,6 +150,7 @@ func mustRoleFixture(t *testing.T, h http.Handler, db *sqlstore.DB, r role) *rol
 		t.Fatalf("codes of point A: got %+v, want a check-in and a roll-call link", codes)
 	}
 	mustStatus(t, doJSON(t, h, "POST", "/api/v1/auth/logout", adminToken, nil), 204, "admin signs out")
+	f.requestFixture = mustRequestFixture(t, db, f.world, r)
 
 	signIn := func() string {
 		switch r {
@@ -431,6 +436,81 @@ var routeCases = []routeCase{
 		body: body(map[string]any{"note": "Đi công tác, cử người dự thay"}), allow: organizers, want: 200},
 	{name: "invitations delete", method: "DELETE", path: path("/api/v1/invitations/%d", func(f *roleFixture) int64 { return f.InvDelete }),
 		allow: organizers, want: 204},
+
+	// Absence requests: members file their own, chairs and staff for members in their
+	// scope; the store decides who may decide (see requestFixture for the records).
+	{name: "absences list", method: "GET", path: fixed("/api/v1/absences"), allow: signedIn, want: 200},
+	{name: "absences file", method: "POST", path: fixed("/api/v1/absences"), allow: filers, want: 201,
+		body: func(f *roleFixture) any {
+			return map[string]any{"conferenceId": f.AbsenceFileConf, "memberId": f.FileTarget.ID, "category": "cong_tac",
+				"reason": "Đi công tác theo Quyết định số 12/QĐ-UBND"}
+		}, scope: map[role]int{member: 404}},
+	{name: "absences file self", method: "POST", path: fixed("/api/v1/absences"), allow: filers, want: 201,
+		body: func(f *roleFixture) any {
+			return map[string]any{"conferenceId": f.AbsenceFileConf, "category": "om_dau", "reason": "Ốm, có giấy khám bệnh"}
+		}, scope: map[role]int{admin: 422, organizer: 422}},
+	{name: "absences file with a document", method: "POST", path: fixed("/api/v1/absences"), allow: filers, want: 201,
+		upload: func(t *testing.T, f *roleFixture) ([]byte, string) {
+			return multipartRequest(t, map[string]string{"conferenceId": fmt.Sprint(f.AbsenceFileConf),
+				"memberId": fmt.Sprint(f.UploadTarget.ID), "category": "bat_kha_khang", "reason": "Bão số 3, đường bị chia cắt"},
+				uploadFile{name: "xac-nhan.pdf", data: pdfFile})
+		}, scope: map[role]int{member: 404}},
+	{name: "absences get", method: "GET", path: path("/api/v1/absences/%d", func(f *roleFixture) int64 { return f.AbsWithdraw }),
+		allow: signedIn, want: 200},
+	{name: "absences get other point", method: "GET", path: path("/api/v1/absences/%d", func(f *roleFixture) int64 { return f.AbsOther }),
+		allow: signedIn, want: 200, scope: outOfScope},
+	{name: "absences attachment", method: "GET", path: func(f *roleFixture) string {
+		return fmt.Sprintf("/api/v1/absences/%d/attachments/%d", f.AbsAttach, f.AttAttach)
+	}, allow: signedIn, want: 200},
+	{name: "absences attachment other point", method: "GET", path: func(f *roleFixture) string {
+		return fmt.Sprintf("/api/v1/absences/%d/attachments/%d", f.AbsOther, f.AttOther)
+	}, allow: signedIn, want: 200, scope: outOfScope},
+	{name: "absences attach", method: "POST", path: path("/api/v1/absences/%d/attachments", func(f *roleFixture) int64 { return f.AbsAttach }),
+		upload: func(t *testing.T, f *roleFixture) ([]byte, string) {
+			return multipartRequest(t, nil, uploadFile{name: "bo-sung.pdf", data: pdfFile})
+		}, allow: filers, want: 201, scope: map[role]int{organizer: 403}},
+	{name: "absences withdraw", method: "POST", path: path("/api/v1/absences/%d/withdraw", func(f *roleFixture) int64 { return f.AbsWithdraw }),
+		allow: selves, want: 200},
+	{name: "absences decision", method: "POST", path: path("/api/v1/absences/%d/decision", func(f *roleFixture) int64 { return f.AbsDecide }),
+		body: body(map[string]any{"decision": "approved", "note": "Đồng ý"}), allow: consoles, want: 200},
+	{name: "absences decision other point", method: "POST", path: path("/api/v1/absences/%d/decision", func(f *roleFixture) int64 { return f.AbsOther }),
+		body: body(map[string]any{"decision": "rejected", "note": "Chưa có giấy tờ"}), allow: consoles, want: 200,
+		scope: map[role]int{chair: 404}},
+	{name: "absences review", method: "POST", path: path("/api/v1/absences/%d/reviews", func(f *roleFixture) int64 { return f.AbsReview }),
+		body:  body(map[string]any{"action": "overturned", "note": "Giấy xác nhận không đúng thời gian"}),
+		allow: []role{supervisor}, want: 201},
+
+	// Delegations.
+	{name: "delegations list", method: "GET", path: fixed("/api/v1/delegations"), allow: signedIn, want: 200},
+	{name: "delegations file", method: "POST", path: fixed("/api/v1/delegations"), allow: filers, want: 201,
+		body: func(f *roleFixture) any {
+			return map[string]any{"conferenceId": f.AbsenceFileConf, "memberId": f.FileTarget.ID,
+				"substituteId": f.DelegationFileTo, "reason": "Đi công tác, cử người dự thay"}
+		}, scope: map[role]int{member: 404}},
+	{name: "delegations file self", method: "POST", path: fixed("/api/v1/delegations"), allow: filers, want: 201,
+		body: func(f *roleFixture) any {
+			return map[string]any{"conferenceId": f.AbsenceFileConf, "substituteId": f.Sub1.ID, "reason": "Ốm, cử người dự thay"}
+		}, scope: map[role]int{admin: 422, organizer: 422}},
+	{name: "delegations get", method: "GET", path: path("/api/v1/delegations/%d", func(f *roleFixture) int64 { return f.DelWithdraw }),
+		allow: signedIn, want: 200},
+	{name: "delegations get other point", method: "GET", path: path("/api/v1/delegations/%d", func(f *roleFixture) int64 { return f.DelOther }),
+		allow: signedIn, want: 200, scope: outOfScope},
+	{name: "delegations withdraw", method: "POST", path: path("/api/v1/delegations/%d/withdraw", func(f *roleFixture) int64 { return f.DelWithdraw }),
+		allow: selves, want: 200},
+	{name: "delegations decision", method: "POST", path: path("/api/v1/delegations/%d/decision", func(f *roleFixture) int64 { return f.DelDecide }),
+		body: body(map[string]any{"decision": "approved"}), allow: consoles, want: 200},
+
+	// Supervision, reopening and the audit log.
+	{name: "repeat absentees", method: "GET", path: fixed("/api/v1/supervision/repeat-absentees?year=2026"),
+		allow: []role{admin, organizer, supervisor}, want: 200},
+	{name: "conferences reopen", method: "POST", path: path("/api/v1/conferences/%d/reopen", func(f *roleFixture) int64 { return f.ConfReopen.ID }),
+		body: body(map[string]any{"reason": "Bổ sung giải trình theo yêu cầu của Ủy ban Kiểm tra"}), allow: organizers, want: 200},
+	{name: "audit verify", method: "GET", path: fixed("/api/v1/audit/verify"), allow: auditors, want: 200},
+	{name: "audit list", method: "GET", path: fixed("/api/v1/audit?action=absence.file"), allow: auditors, want: 200},
+	{name: "supervision page", method: "GET", path: fixed("/vi/admin/supervision"), allow: public, want: 200,
+		scope: map[role]int{chair: 403, member: 403, anonymous: http.StatusSeeOther}},
+	{name: "member requests page", method: "GET", path: fixed("/vi/requests"), allow: public, want: 200,
+		scope: map[role]int{admin: 403, organizer: 403, supervisor: 403, anonymous: http.StatusSeeOther}},
 }
 
 // TestRoutes_RoleMatrix walks each role over each endpoint. Every role gets a fresh

@@ -86,6 +86,7 @@ func (s *Server) routes() {
 	v1.GET("/points/:id/materials", s.require(admin, organizer, supervisor, chair), s.handlePointMaterials())
 	v1.POST("/points/:id/checkins", s.require(admin, organizer, chair), s.handleManualCheckIn())
 	v1.POST("/points/:id/signal", s.require(admin, organizer, chair), s.handleSignal())
+	v1.POST("/points/:id/watch", s.require(admin, organizer, supervisor), s.handleWatch())
 
 	v1.POST("/checkins/tickets", s.handleTicket())
 	v1.POST("/checkins", s.handleCheckIn())
@@ -105,12 +106,41 @@ func (s *Server) routes() {
 	v1.GET("/documents/:id", s.require(anyone...), s.handleDocumentGet())
 	v1.DELETE("/documents/:id", s.require(admin, organizer), s.handleDocumentDelete())
 
+	v1.GET("/conferences/:id/report", s.require(admin, organizer, supervisor), s.handleConferenceReport())
+	v1.GET("/points/:id/report", s.require(admin, organizer, supervisor, chair), s.handlePointReport())
+	v1.GET("/members/:id/report", s.require(anyone...), s.handleMemberReport())
+	v1.GET("/organizations/:id/report", s.require(admin, organizer, supervisor, chair), s.handleOrganizationReport())
+
 	v1.GET("/invitations/:id", s.require(anyone...), s.handleInvitationGet())
 	v1.PATCH("/invitations/:id", s.require(admin, organizer), s.handleInvitationUpdate())
 	v1.DELETE("/invitations/:id", s.require(admin, organizer), s.handleInvitationDelete())
 
+	// Absence requests and explanations, delegations, supervision and the audit log
+	// (DESIGN.md §3 rules 6–10). The store checks scope and who may decide.
+	v1.POST("/absences", s.require(admin, organizer, chair, member), s.handleAbsenceCreate())
+	v1.GET("/absences", s.require(anyone...), s.handleAbsenceList())
+	v1.GET("/absences/:id", s.require(anyone...), s.handleAbsenceGet())
+	v1.GET("/absences/:id/attachments/:aid", s.require(anyone...), s.handleAbsenceAttachment())
+	v1.POST("/absences/:id/attachments", s.require(admin, organizer, chair, member), s.handleAbsenceAttach())
+	v1.POST("/absences/:id/withdraw", s.require(chair, member), s.handleAbsenceWithdraw())
+	v1.POST("/absences/:id/decision", s.require(admin, organizer, chair), s.handleAbsenceDecision())
+	v1.POST("/absences/:id/reviews", s.require(supervisor), s.handleAbsenceReview())
+
+	v1.POST("/delegations", s.require(admin, organizer, chair, member), s.handleDelegationCreate())
+	v1.GET("/delegations", s.require(anyone...), s.handleDelegationList())
+	v1.GET("/delegations/:id", s.require(anyone...), s.handleDelegationGet())
+	v1.POST("/delegations/:id/withdraw", s.require(chair, member), s.handleDelegationWithdraw())
+	v1.POST("/delegations/:id/decision", s.require(admin, organizer, chair), s.handleDelegationDecision())
+
+	v1.GET("/supervision/repeat-absentees", s.require(admin, organizer, supervisor), s.handleRepeatAbsentees())
+	v1.POST("/conferences/:id/reopen", s.require(admin, organizer), s.handleConferenceReopen())
+	v1.GET("/audit/verify", s.require(admin, supervisor), s.handleAuditVerify())
+	v1.GET("/audit", s.require(admin, supervisor), s.handleAuditList())
+
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/"+s.pageLang(c)+"/") })
 	for _, lang := range languages {
-		s.pageRoutes(r.Group("/"+lang, s.csrf(), setLang(lang)), staff)
+		g := r.Group("/"+lang, s.csrf(), setLang(lang))
+		s.pageRoutes(g, staff)
+		s.requestPageRoutes(g, staff)
 	}
 }

@@ -97,8 +97,35 @@ type Store interface {
 	RecordRead(ctx context.Context, documentID, memberID, pointID int64) error
 	PointMaterials(ctx context.Context, pointID int64) ([]attendance.MaterialsStatus, error)
 
+	ConferenceReport(ctx context.Context, conferenceID int64) (attendance.ConferenceReport, error)
+	PointReport(ctx context.Context, pointID int64) (attendance.ConferenceReport, error)
+	MemberReport(ctx context.Context, memberID int64, from, to time.Time) (attendance.MemberReport, error)
+	OrganizationYearReport(ctx context.Context, organizationID int64, year int) (attendance.OrganizationYearReport, error)
+
 	Board(ctx context.Context, conferenceID int64) ([]attendance.BoardPoint, error)
 	Presence(ctx context.Context, conferenceID, pointID int64) ([]attendance.PresenceInterval, error)
+
+	FileAbsence(ctx context.Context, p attendance.Principal, in attendance.AbsenceInput) (attendance.AbsenceRequest, error)
+	AddAbsenceAttachments(ctx context.Context, p attendance.Principal, absenceID int64, files []attendance.AbsenceAttachment) ([]attendance.AbsenceAttachment, error)
+	WithdrawAbsence(ctx context.Context, p attendance.Principal, id int64) (attendance.AbsenceRequest, error)
+	DecideAbsence(ctx context.Context, p attendance.Principal, id int64, approved bool, note string) (attendance.AbsenceRequest, error)
+	CanDecide(ctx context.Context, p attendance.Principal, a attendance.AbsenceRequest) error
+	Absences(ctx context.Context, f attendance.AbsenceFilter) (attendance.List[attendance.AbsenceView], error)
+	Absence(ctx context.Context, s attendance.Scope, id int64) (attendance.AbsenceView, error)
+	AbsenceAttachment(ctx context.Context, s attendance.Scope, id int64) (attendance.AbsenceAttachment, error)
+	ReviewAbsence(ctx context.Context, p attendance.Principal, id int64, action attendance.ReviewAction, note string) (attendance.Review, error)
+	Reviews(ctx context.Context, absenceID int64) ([]attendance.Review, error)
+
+	FileDelegation(ctx context.Context, p attendance.Principal, in attendance.DelegationInput) (attendance.Delegation, error)
+	WithdrawDelegation(ctx context.Context, p attendance.Principal, id int64) (attendance.Delegation, error)
+	DecideDelegation(ctx context.Context, p attendance.Principal, id int64, approved bool, note string) (attendance.Delegation, error)
+	Delegations(ctx context.Context, f attendance.DelegationFilter) (attendance.List[attendance.DelegationView], error)
+	Delegation(ctx context.Context, s attendance.Scope, id int64) (attendance.DelegationView, error)
+
+	RepeatAbsentees(ctx context.Context, year, threshold int) ([]attendance.RepeatAbsentee, error)
+	ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error)
+	VerifyAudit(ctx context.Context) (attendance.AuditReport, error)
+	AuditEntries(ctx context.Context, f attendance.AuditFilter) (attendance.List[attendance.AuditEntry], error)
 }
 
 // Config holds the server's settings; cmd reads them from the environment.

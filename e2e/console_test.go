@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/diemcau/diemcau/api"
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/attendance/sqlstore"
 	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/bridge/rtc"
 	"github.com/diemcau/diemcau/internal/testdb"
@@ -24,22 +25,33 @@ import (
 // chair), sees it connect over WebRTC and draw the code, sees the board show the
 // point online, then closes the browser and sees the point go offline within the
 // presence timeout.
-func TestConsole_OnlineThenOffline(t *testing.T) {
-	needBrowser(t)
+// consoleSite is a live server with the WebRTC hub on loopback, a live conference and
+// one point whose secretary is DV000201 (PIN 135791), and an organizer's token.
+type consoleSite struct {
+	base      string
+	db        *sqlstore.DB
+	conf      attendance.Conference
+	point     attendance.Point
+	organizer string
+}
+
+const consoleTimeout = 3 * time.Second
+
+func startConsoleSite(t *testing.T) consoleSite {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	db := testdb.MustOpen(t, testdb.Targets(t)[0].Config)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	const timeout = 3 * time.Second
 	bus := bridge.NewBus("e2e", nil)
 	tracker := bridge.NewTracker(db, bus, log, time.Second)
 	go tracker.Run(ctx)
-	hub, err := rtc.NewHub(rtc.Config{Loopback: true, UDPPort: 0, TCPPort: -1, PresenceTimeout: timeout}, tracker, log)
+	hub, err := rtc.NewHub(rtc.Config{Loopback: true, UDPPort: 0, TCPPort: -1, PresenceTimeout: consoleTimeout}, tracker, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hub.Close()
+	t.Cleanup(func() { hub.Close() })
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +71,7 @@ func TestConsole_OnlineThenOffline(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	}()
-	defer hs.Close()
+	t.Cleanup(func() { hs.Close() })
 
 	code := "CB-TP"
 	org := attendance.Organization{Code: &code, Name: "Chi bộ Sở Tư pháp", Kind: attendance.KindChiBo}
@@ -88,6 +100,28 @@ func TestConsole_OnlineThenOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	organizer := apiLogin(t, base, `{"login":"bantochuc","password":"mật-khẩu-ban-tổ-chức"}`)
+	return consoleSite{base: base, db: db, conf: conf, point: point, organizer: organizer}
+}
+
+// chairConsole signs in as the point's chair in b and opens the console.
+func chairConsole(t *testing.T, b context.Context, s consoleSite) {
+	t.Helper()
+	step(t, b, "sign in as the chair", chromedp.Navigate(s.base+"/vi/login?mode=member&next=/vi/console/"+fmt.Sprint(s.point.ID)))
+	waitPage(t, b, "/vi/login")
+	step(t, b, "member code and PIN",
+		chromedp.SendKeys(chromedp.CSS("#memberCode"), "DV000201"),
+		chromedp.SendKeys(chromedp.CSS("#pin"), "135791"),
+		chromedp.Submit(chromedp.CSS("#login-form")))
+	waitPage(t, b, "/vi/console/")
+	step(t, b, "the console connects", chromedp.WaitVisible(chromedp.CSS("#link.online")))
+}
+
+func TestConsole_OnlineThenOffline(t *testing.T) {
+	needBrowser(t)
+	site := startConsoleSite(t)
+	base, db, conf, point, organizer := site.base, site.db, site.conf, site.point, site.organizer
+	ctx := context.Background()
+	timeout := consoleTimeout
 	online := func() (bool, string) {
 		var b struct {
 			Items []struct {
@@ -110,14 +144,7 @@ func TestConsole_OnlineThenOffline(t *testing.T) {
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	step(t, bctx, "sign in as the chair", chromedp.Navigate(base+"/vi/login?mode=member&next=/vi/console/"+fmt.Sprint(point.ID)))
-	waitPage(t, bctx, "/vi/login")
-	step(t, bctx, "member code and PIN",
-		chromedp.SendKeys(chromedp.CSS("#memberCode"), "DV000201"),
-		chromedp.SendKeys(chromedp.CSS("#pin"), "135791"),
-		chromedp.Submit(chromedp.CSS("#login-form")))
-	waitPage(t, bctx, "/vi/console/")
-	step(t, bctx, "the console connects", chromedp.WaitVisible(chromedp.CSS("#link.online")))
+	chairConsole(t, bctx, site)
 	mustSay(t, bctx, "Điểm cầu Sở Tư pháp", "Đã kết nối", "QUÉT MÃ ĐỂ ĐIỂM DANH")
 	dark := value(t, bctx, "the code is drawn", chromedp.Evaluate[int](`(() => {
 		const c = document.getElementById("qr-checkin"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
@@ -165,5 +192,44 @@ func TestConsole_OnlineThenOffline(t *testing.T) {
 	}
 	if len(intervals) != 1 || intervals[0].EndedAt == nil || !strings.Contains("closed ice_failed heartbeat_timeout", intervals[0].EndReason) {
 		t.Errorf("presence intervals %+v, want one, ended", intervals)
+	}
+}
+
+// TestConsole_RoomView: the console sends its (fake) camera; an organizer opens the
+// room view in another browser and receives the video through the server.
+func TestConsole_RoomView(t *testing.T) {
+	needBrowser(t)
+	site := startConsoleSite(t)
+	room := browser(t)
+	step(t, room, "turn the camera on", chromedp.Navigate(site.base+"/vi/login"),
+		chromedp.Evaluate[chromedp.Void](`localStorage.setItem("diemcau.camera", "1")`))
+	chairConsole(t, room, site)
+	if on := value(t, room, "camera box", chromedp.Evaluate[bool](`document.getElementById("camera").checked`)); !on {
+		t.Fatal("the camera box is not checked")
+	}
+
+	viewer := browser(t)
+	step(t, viewer, "organizer signs in", chromedp.Navigate(site.base+"/vi/login"),
+		chromedp.SendKeys(chromedp.CSS("#login"), "bantochuc"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mật-khẩu-ban-tổ-chức"),
+		chromedp.Submit(chromedp.CSS("#login-form")))
+	waitPage(t, viewer, "/vi/admin/")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		step(t, viewer, "open the room view", chromedp.Navigate(fmt.Sprintf("%s/vi/admin/points/%d/view", site.base, site.point.ID)))
+		waitPage(t, viewer, "/vi/admin/points/")
+		got := 0
+		for i := 0; i < 40 && got == 0; i++ {
+			got = value(t, viewer, "video size", chromedp.Evaluate[int](`document.getElementById("room").videoWidth`))
+			time.Sleep(100 * time.Millisecond)
+		}
+		if got > 0 {
+			mustSay(t, viewer, "Trực tiếp — không ghi hình")
+			shoot(t, viewer, "room-view")
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no video in the room view; the page says:\n%s", text(t, viewer))
+		}
 	}
 }

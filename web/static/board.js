@@ -28,6 +28,11 @@
       var tr = el("tr", (p.problems ? "problem" : "") + (changed[p.id] ? " flash" : ""));
       tr.dataset.point = p.id;
       var name = [el("strong", null, p.name), el("br"), el("small", null, p.location)];
+      if (p.online) {
+        var a = el("a", null, msgs.view);
+        a.href = "/" + lang + "/admin/points/" + p.id + "/view";
+        name.push(document.createTextNode(" · "), a);
+      }
       td(tr, name);
       var con = [el("span", "badge " + (p.online ? "st-present" : "st-missing"), p.online ? msgs.on : msgs.off)];
       if (p.since) con.push(el("br"), el("small", null, time(p.since)));

@@ -16,6 +16,12 @@
   var arrivals = document.getElementById("arrivals");
   var headcount = document.getElementById("headcount");
   var headcountTouched = false;
+  var camera = document.getElementById("camera");
+  camera.checked = localStorage.getItem("diemcau.camera") === "1";
+  camera.addEventListener("change", function () {
+    localStorage.setItem("diemcau.camera", camera.checked ? "1" : "0");
+    connect(); // the camera is offered with a new connection
+  });
   headcount.addEventListener("input", function () { headcountTouched = true; });
 
   // draw paints a QR module matrix (rows of "0"/"1") on a canvas, crisp at any size.
@@ -148,6 +154,15 @@
     connId = "c" + Math.random().toString(36).slice(2) + Date.now().toString(36);
     pc = new RTCPeerConnection({ iceServers: data.iceServers || [] });
     channel = pc.createDataChannel("presence", { ordered: true });
+    var media = Promise.resolve();
+    if (camera.checked && navigator.mediaDevices) {
+      // The room's camera goes to the server, which forwards it to organizers who ask
+      // and records nothing.
+      var mine = pc;
+      media = navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: false })
+        .then(function (stream) { stream.getTracks().forEach(function (t) { mine.addTrack(t, stream); }); })
+        .catch(function () {});
+    }
     channel.onopen = function () {
       retry = 0;
       state("online", msgs.online);
@@ -164,7 +179,7 @@
       else if (s === "connected" && channel && channel.readyState === "open") state("online", msgs.online);
       else if (s === "closed") later();
     };
-    pc.createOffer()
+    media.then(function () { return pc.createOffer(); })
       .then(function (o) { return pc.setLocalDescription(o); })
       .then(function () { return gathered(pc); })
       .then(function () { return signal(pc.localDescription); })
