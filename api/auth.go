@@ -16,8 +16,9 @@ import (
 	"github.com/ulule/limiter/v3/drivers/store/memory"
 )
 
-// maxFormBody bounds any form a page posts, uploads included.
-const maxFormBody = 27 << 20
+// maxFormBody bounds any request body, uploads included: the largest is an absence
+// request with five 10-MiB documents.
+const maxFormBody = 56 << 20
 
 // cookieSession holds a browser's session token.
 const cookieSession = "diemcau_session"

@@ -334,7 +334,7 @@ func TestImport_Refused(t *testing.T) {
 				t.Errorf("got %s, want 413 or 422", r)
 			}
 			mustProblem(t, r, r.Status, "")
-			if limit := int64(27<<20 + 64<<10); body.n > limit {
+			if limit := int64(56<<20 + 64<<10); body.n > limit {
 				t.Errorf("read %d bytes of the body, want at most %d", body.n, limit)
 			}
 			if after := mustCount(t, db); after != before {

@@ -90,7 +90,7 @@ func ParseRoster(r io.Reader) ([]RosterRow, error) {
 	case isCSV(data):
 		next = csvRows(data)
 	default:
-		return nil, Invalid("file", CodeFileType, "")
+		return nil, Invalid("file", CodeFileType, "csv,xlsx")
 	}
 	return readRoster(next)
 }
@@ -416,7 +416,7 @@ func mostUsed(delims []rune, counts []int) rune {
 // xlsxRows reads the roster sheet of an XLSX workbook. Any zip that excelize cannot
 // open as a workbook (a .docx, a damaged file) is refused as the wrong file type.
 func xlsxRows(data []byte) (nextRow, error) {
-	fileType := Invalid("file", CodeFileType, "")
+	fileType := Invalid("file", CodeFileType, "csv,xlsx")
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fileType

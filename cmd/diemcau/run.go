@@ -32,6 +32,9 @@ func exitCode(err error) int {
 	if errors.Is(err, errUsage) {
 		return 2
 	}
+	if errors.Is(err, errAuditBroken) {
+		return 3
+	}
 	return 1
 }
 
@@ -42,7 +45,9 @@ Usage:
   diemcau migrate             bring the database schema up to date
   diemcau demo                load the demo province and print how to sign in
   diemcau admin create        create a staff account
+  diemcau audit verify        check the hash chain of the audit log
   diemcau load checkins       drive a running server with simulated check-ins
+  diemcau load consoles       … with simulated room consoles over WebRTC
   diemcau version             print the version
 
 Every command reads DIEMCAU_* environment variables (see README.md).
@@ -67,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAdmin(ctx, rest, getenv, stdout, stderr)
 	case "load":
 		return cmdLoad(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "diemcau", version)
 		return nil
@@ -437,4 +444,43 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	if err := hs.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 		log.Warn("debug server", "err", err)
 	}
+}
+
+// errAuditBroken marks an audit log whose chain does not verify; it exits 3, so scripts
+// tell it from a failure to check.
+var errAuditBroken = errors.New("the audit log does not verify")
+
+func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const help = "Usage: diemcau audit verify\n\nWalk the audit log and check every entry's hash and link to the one before it. Exit 0: intact; 3: a row was changed or removed (its id is printed).\n"
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(stdout, help)
+			return nil
+		}
+		fmt.Fprint(stderr, help)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	if ok, err := parseFlags(fs, args[1:], stdout, stderr, help); !ok {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if r.OK {
+		fmt.Fprintf(stdout, "audit log intact: %d entries, last %d, hash %s\n", r.Checked, r.LastID, r.LastHash)
+		return nil
+	}
+	fmt.Fprintf(stdout, "audit log BROKEN at entry %d (%s) after %d good entries\n", r.BrokenID, r.Problem, r.Checked)
+	return errAuditBroken
 }

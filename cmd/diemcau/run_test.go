@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/internal/testdb"
 )
 
@@ -293,6 +294,11 @@ func TestRun_Help(t *testing.T) {
 		{"diemcau", "demo", "--help"},
 		{"diemcau", "admin", "--help"},
 		{"diemcau", "admin", "create", "--help"},
+		{"diemcau", "audit", "--help"},
+		{"diemcau", "audit", "verify", "--help"},
+		{"diemcau", "load", "--help"},
+		{"diemcau", "load", "checkins", "--help"},
+		{"diemcau", "load", "consoles", "--help"},
 	} {
 		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -403,5 +409,39 @@ func TestREADME_Settings(t *testing.T) {
 		if !bytes.Contains(readme, []byte("`"+s.name+"`")) {
 			t.Errorf("README lacks %s", s.name)
 		}
+	}
+}
+
+func TestRun_AuditVerify(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			kv := dbEnv(t, target)
+			ctx := context.Background()
+			cfg := target.Config
+			db := testdb.MustOpen(t, cfg)
+			a := attendance.Account{Login: "kiemtra", Role: attendance.RoleOrganizer, Active: true}
+			if err := db.CreateAccount(ctx, &a, "mật-khẩu-đủ-dài"); err != nil {
+				t.Fatal(err)
+			}
+			a.Role = attendance.RoleSupervisor // a role change is audited
+			if err := db.UpdateAccount(ctx, attendance.Principal{Role: attendance.RoleAdmin, AccountID: 99}, &a, ""); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := run(ctx, []string{"diemcau", "audit", "verify"}, env(kv), &out, io.Discard); err != nil {
+				t.Fatalf("intact log: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "intact: 1 entries") {
+				t.Errorf("got %q", out.String())
+			}
+			if err := db.Gorm().Exec("UPDATE audit_entries SET after = ?", `{"role":"admin","active":true}`).Error; err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			err := run(ctx, []string{"diemcau", "audit", "verify"}, env(kv), &out, io.Discard)
+			if exitCode(err) != 3 || !strings.Contains(out.String(), "BROKEN at entry 1") {
+				t.Errorf("tampered log: got %v (exit %d), %q; want exit 3 naming entry 1", err, exitCode(err), out.String())
+			}
+		})
 	}
 }
