@@ -97,7 +97,10 @@ func (db *DB) DeleteConference(ctx context.Context, id int64) error {
 // it generates the invitations of every point from the rosters as they are now. It
 // returns ErrNotFound, or ErrInvalidTransition when the action does not apply.
 func (db *DB) TransitionConference(ctx context.Context, id int64, action string) (attendance.Conference, error) {
-	var c attendance.Conference
+	var (
+		c     attendance.Conference
+		added int64
+	)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockConference(tx, id); err != nil {
@@ -125,11 +128,15 @@ func (db *DB) TransitionConference(ctx context.Context, id int64, action string)
 			return translate(err, "update conference status")
 		}
 		if next == attendance.StatusLive {
-			_, err := generateInvitations(tx, c, 0, now)
+			n, err := generateInvitations(tx, c, 0, now)
+			added = n
 			return err
 		}
 		return nil
 	})
+	if err == nil && added >= bulkRows {
+		db.analyze(ctx, "invitations")
+	}
 	return c, err
 }
 

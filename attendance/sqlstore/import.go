@@ -70,8 +70,14 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 	if err != nil {
 		return attendance.ImportResult{}, err
 	}
+	if len(rows) >= bulkRows {
+		db.analyze(ctx, "members")
+	}
 	return res, nil
 }
+
+// bulkRows is how many rows make a change big enough to refresh the statistics.
+const bulkRows = 500
 
 func upsertMembers(tx *gorm.DB, ms []attendance.Member, update []string) error {
 	if len(ms) == 0 {

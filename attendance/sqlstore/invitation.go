@@ -135,6 +135,9 @@ func (db *DB) GenerateInvitations(ctx context.Context, conferenceID int64) (int6
 		n, err = generateInvitations(tx, c, 0, db.now().UTC())
 		return err
 	})
+	if err == nil && n >= bulkRows {
+		db.analyze(ctx, "invitations")
+	}
 	return n, err
 }
 
