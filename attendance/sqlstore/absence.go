@@ -237,26 +237,36 @@ func filedBy(p attendance.Principal, memberID int64, byAccount, byMember *int64)
 // ErrDeadline.
 func (db *DB) changeAbsence(ctx context.Context, p attendance.Principal, id int64,
 	change func(tx *gorm.DB, a *attendance.AbsenceRequest, c attendance.Conference) error) error {
+	return changeRecord(db, ctx, p, id, "absence_requests", "absence", scopeAbsences,
+		func(a attendance.AbsenceRequest) int64 { return a.ConferenceID }, change)
+}
+
+// changeRecord is changeAbsence and changeDelegation: it finds the record of table in
+// p's scope, holds its conference against closing (ErrDeadline once closed), locks the
+// record and runs change, all in one transaction.
+func changeRecord[T any](db *DB, ctx context.Context, p attendance.Principal, id int64, table, what string,
+	scope func(*gorm.DB, attendance.Scope) *gorm.DB, conferenceOf func(T) int64,
+	change func(tx *gorm.DB, rec *T, c attendance.Conference) error) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		var seen attendance.AbsenceRequest
-		err := scopeAbsences(tx.Table("absence_requests").Select("absence_requests.*").
-			Joins("JOIN members ON members.id = absence_requests.member_id"), p.Scope()).
-			Where("absence_requests.id = ?", id).Take(&seen).Error
+		var seen T
+		err := scope(tx.Table(table).Select(table+".*").
+			Joins("JOIN members ON members.id = "+table+".member_id"), p.Scope()).
+			Where(table+".id = ?", id).Take(&seen).Error
 		if err != nil {
-			return translate(err, fmt.Sprintf("absence %d", id))
+			return translate(err, fmt.Sprintf("%s %d", what, id))
 		}
-		conf, err := shareConference(tx, seen.ConferenceID)
+		conf, err := shareConference(tx, conferenceOf(seen))
 		if err != nil {
 			return err
 		}
 		if conf.Status == attendance.StatusClosed {
-			return fmt.Errorf("change absence %d: %w", id, attendance.ErrDeadline)
+			return fmt.Errorf("change %s %d: %w", what, id, attendance.ErrDeadline)
 		}
-		var a attendance.AbsenceRequest
-		if err := forUpdate(tx).First(&a, id).Error; err != nil {
-			return translate(err, fmt.Sprintf("absence %d", id))
+		var rec T
+		if err := forUpdate(tx).First(&rec, id).Error; err != nil {
+			return translate(err, fmt.Sprintf("%s %d", what, id))
 		}
-		return change(tx, &a, conf)
+		return change(tx, &rec, conf)
 	})
 }
 

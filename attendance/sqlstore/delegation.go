@@ -113,27 +113,8 @@ func checkSubstitute(tx *gorm.DB, conferenceID, substituteID int64) error {
 // is ErrDeadline.
 func (db *DB) changeDelegation(ctx context.Context, p attendance.Principal, id int64,
 	change func(tx *gorm.DB, d *attendance.Delegation, c attendance.Conference) error) error {
-	return db.tx(ctx, func(tx *gorm.DB) error {
-		var seen attendance.Delegation
-		err := scopeDelegations(tx.Table("delegations").Select("delegations.*").
-			Joins("JOIN members ON members.id = delegations.member_id"), p.Scope()).
-			Where("delegations.id = ?", id).Take(&seen).Error
-		if err != nil {
-			return translate(err, fmt.Sprintf("delegation %d", id))
-		}
-		conf, err := shareConference(tx, seen.ConferenceID)
-		if err != nil {
-			return err
-		}
-		if conf.Status == attendance.StatusClosed {
-			return fmt.Errorf("change delegation %d: %w", id, attendance.ErrDeadline)
-		}
-		var d attendance.Delegation
-		if err := forUpdate(tx).First(&d, id).Error; err != nil {
-			return translate(err, fmt.Sprintf("delegation %d", id))
-		}
-		return change(tx, &d, conf)
-	})
+	return changeRecord(db, ctx, p, id, "delegations", "delegation", scopeDelegations,
+		func(d attendance.Delegation) int64 { return d.ConferenceID }, change)
 }
 
 // WithdrawDelegation withdraws a pending delegation; only its member may. It returns
