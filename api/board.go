@@ -29,6 +29,7 @@ type boardPointJSON struct {
 	Expected    int                    `json:"expected"`
 	CheckedIn   int                    `json:"checkedIn"`
 	Late        int                    `json:"late"`
+	Pending     int                    `json:"pendingRequests"`
 	RollCall    *rollCallJSON          `json:"rollCall"`
 	Problems    int                    `json:"problems"`
 }
@@ -42,6 +43,7 @@ type boardSummary struct {
 	Expected   int `json:"expected"`
 	CheckedIn  int `json:"checkedIn"`
 	Late       int `json:"late"`
+	Pending    int `json:"pendingRequests"`
 	ChairFlags int `json:"chairFlags"`
 	WithIssues int `json:"withProblems"`
 }
@@ -76,7 +78,7 @@ func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query
 	for _, b := range points {
 		j := boardPointJSON{ID: b.Point.ID, Name: b.Point.Name, Location: b.Point.Location, Online: b.Online, Since: b.Since,
 			Outages: b.Outages, ChairStatus: b.ChairStatus, Headcount: b.Headcount, Expected: b.Expected,
-			CheckedIn: b.CheckedIn, Late: b.Late, Problems: b.Problems(&conf, now)}
+			CheckedIn: b.CheckedIn, Late: b.Late, Pending: b.Pending, Problems: b.Problems(&conf, now)}
 		if b.Chair != nil {
 			j.ChairID, j.ChairName = b.Chair.ID, b.Chair.FullName
 		}
@@ -97,6 +99,7 @@ func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query
 		sum.Expected += b.Expected
 		sum.CheckedIn += b.CheckedIn
 		sum.Late += b.Late
+		sum.Pending += b.Pending
 		if b.ChairStatus == attendance.ChairNotAuthorized || b.ChairStatus == attendance.ChairSecretaryIdle {
 			sum.ChairFlags++
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/diemcau/diemcau/api"
+	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/attendance/sqlstore"
 	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/bridge/pgbus"
@@ -88,8 +89,17 @@ func TestBoard_CheckInReachesTheBoard(t *testing.T) {
 			if ev.PointID != e.pA.ID || !strings.Contains(string(ev.Data), "Trần Văn Đức") {
 				t.Errorf("got %+v", ev)
 			}
+			a3 := e.m["A3"]
+			if _, err := e.db.FileAbsence(context.Background(), attendance.Principal{Role: attendance.RoleMember, MemberID: a3.ID},
+				attendance.AbsenceInput{ConferenceID: e.conf.ID, MemberID: a3.ID, Category: attendance.CategoryCongTac,
+					Reason: "Đi công tác tại Hà Nội"}); err != nil {
+				t.Fatal(err)
+			}
 			board := e.do(t, nil, http.MethodGet, fmt.Sprintf("/api/v1/conferences/%d/board", e.conf.ID), e.organizer, nil).json(t)
 			sum := board["summary"].(map[string]any)
+			if sum["pendingRequests"] != 1.0 {
+				t.Errorf("pending requests: %v, want 1", sum["pendingRequests"])
+			}
 			if sum["points"] != 2.0 || sum["checkedIn"] != 1.0 || sum["expected"] != 5.0 || sum["neverConnected"] != 2.0 {
 				t.Errorf("summary: %v", sum)
 			}

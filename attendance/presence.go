@@ -101,6 +101,7 @@ type BoardPoint struct {
 	Expected    int // invitations at the point, exempt members excluded
 	CheckedIn   int // check-ins at the point, not undone
 	Late        int
+	Pending     int              // absence requests and delegations waiting for a decision
 	RollCall    *RollCallSummary // the latest roll call covering the point
 }
 

@@ -64,6 +64,22 @@ func (db *DB) Board(ctx context.Context, conferenceID int64) ([]attendance.Board
 		}
 	}
 
+	counts = counts[:0]
+	err = db.q(ctx).Raw(`SELECT i.point_id, COUNT(*) AS n FROM invitations i
+		JOIN (SELECT conference_id, member_id FROM absence_requests WHERE conference_id = ? AND status = 'pending'
+			UNION ALL SELECT conference_id, member_id FROM delegations WHERE conference_id = ? AND status = 'pending') r
+			ON r.conference_id = i.conference_id AND r.member_id = i.member_id
+		WHERE i.conference_id = ? AND i.removed_at IS NULL GROUP BY i.point_id`, conferenceID, conferenceID, conferenceID).
+		Scan(&counts).Error
+	if err != nil {
+		return nil, translate(err, "board pending requests")
+	}
+	for _, c := range counts {
+		if b := at[c.PointID]; b != nil {
+			b.Pending = c.N
+		}
+	}
+
 	// Presence: the open interval, else the last one; outages counted.
 	presence, err := db.Presence(ctx, conferenceID, 0)
 	if err != nil {

@@ -43,6 +43,7 @@
       if (p.headcount) ci.push(el("br"), el("small", null, msgs.headcount + ": " + p.headcount));
       td(tr, ci);
       td(tr, [document.createTextNode(String(p.late))]);
+      td(tr, [document.createTextNode(String(p.pendingRequests))]);
       td(tr, [document.createTextNode(p.rollCall ? p.rollCall.answered + " / " + p.rollCall.checkedIn : "")]);
       rows.appendChild(tr);
     });
