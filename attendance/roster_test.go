@@ -185,7 +185,7 @@ func TestParseRoster_NamesByteExact(t *testing.T) {
 func TestParseRoster_Invalid(t *testing.T) {
 	head := "Mã đảng viên;Họ và tên;Tổ chức;Chức vụ;Miễn SH;Điện thoại;PIN;Hoạt động\n"
 	good := func(code, name string) string { return code + ";" + name + ";CB01;;;;;\n" }
-	fileType := []FieldError{{Field: "file", Code: CodeFileType}}
+	fileType := []FieldError{{Field: "file", Code: CodeFileType, Param: "csv,xlsx"}}
 	emptyFile := []FieldError{{Field: "file", Code: CodeEmptyFile}}
 
 	junk := make([]byte, 4096)
