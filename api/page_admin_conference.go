@@ -622,7 +622,15 @@ func (s *Server) pageDocumentDelete() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if err := s.store.DeleteDocument(c.Request.Context(), did); err != nil {
+		ctx := c.Request.Context()
+		doc, err := s.store.Document(ctx, did)
+		if err == nil && doc.ConferenceID != id {
+			err = attendance.ErrNotFound
+		}
+		if err == nil {
+			err = s.store.DeleteDocument(ctx, did)
+		}
+		if err != nil {
 			s.conferenceProblem(c, id, err, nil, "")
 			return
 		}
