@@ -230,11 +230,7 @@ func (s *Server) checkPIN(c *gin.Context, code, pin string) (attendance.Principa
 	}
 	ctx := c.Request.Context()
 	memberKey, addrKey := "member:"+strings.ToLower(code), "addr:"+c.ClientIP()
-	failing, err := s.store.SignInLocked(ctx, memberKey, addrKey)
-	if err != nil {
-		return attendance.Principal{}, err
-	}
-	p, err := s.store.AuthenticateMember(ctx, code, pin)
+	p, failing, err := s.store.MemberSignIn(ctx, code, pin, memberKey, addrKey)
 	if errors.Is(err, attendance.ErrBadCredentials) {
 		if err := errors.Join(s.store.SignInFailed(ctx, memberKey, attendance.ThrottleMember),
 			s.store.SignInFailed(ctx, addrKey, attendance.ThrottleAddress)); err != nil {

@@ -71,7 +71,7 @@ type Store interface {
 	DeleteInvitation(ctx context.Context, id int64) error
 	GenerateInvitations(ctx context.Context, conferenceID int64) (int64, error)
 
-	SignInLocked(ctx context.Context, keys ...string) ([]string, error)
+	MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []string, error)
 	SignInFailed(ctx context.Context, key string, t attendance.Throttle) error
 	SignInSucceeded(ctx context.Context, key string) error
 

@@ -315,3 +315,32 @@ func TestDB_AuditedCheckIns(t *testing.T) {
 		}
 	})
 }
+
+func TestDB_MemberSignIn(t *testing.T) {
+	clk := &movableClock{t: t0}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0)
+		f := mustCheckinFixture(t, db)
+		keys := []string{"member:a2", "addr:10.0.0.9"}
+		p, failing, err := db.MemberSignIn(ctx, "A2", "123456", keys...)
+		if err != nil || p.MemberID != f.a2.ID || len(failing) != 0 {
+			t.Fatalf("right PIN: got %+v, %v, %v", p, failing, err)
+		}
+		if _, _, err := db.MemberSignIn(ctx, "NO-SUCH", "123456", keys...); !errors.Is(err, attendance.ErrBadCredentials) {
+			t.Errorf("unknown code: got %v, want ErrBadCredentials", err)
+		}
+		if _, _, err := db.MemberSignIn(ctx, "A2", "999999", keys...); !errors.Is(err, attendance.ErrBadCredentials) {
+			t.Errorf("wrong PIN: got %v, want ErrBadCredentials", err)
+		}
+		rule := attendance.Throttle{Max: 2, Window: time.Minute, Lockout: time.Minute}
+		db.SignInFailed(ctx, "member:a2", rule)
+		if _, failing, err := db.MemberSignIn(ctx, "A2", "123456", keys...); err != nil || len(failing) != 1 {
+			t.Errorf("one failure on record: got %v, %v", failing, err)
+		}
+		db.SignInFailed(ctx, "member:a2", rule)
+		if _, _, err := db.MemberSignIn(ctx, "A2", "123456", keys...); !errors.Is(err, attendance.ErrLocked) {
+			t.Errorf("locked: got %v, want ErrLocked", err)
+		}
+	})
+}
