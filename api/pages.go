@@ -29,7 +29,7 @@ type pageData struct {
 	PublicURL string
 }
 
-// T translates a message id in the page's language.
+// Hidden is the form field that carries the session's CSRF token.
 func (d pageData) Hidden() template.HTML {
 	return template.HTML(`<input type="hidden" name="_csrf" value="` + template.HTMLEscapeString(d.CSRF) + `">`)
 }

@@ -39,3 +39,8 @@ func (k placeKeeper) DeletePoint(ctx context.Context, id int64) error {
 	defer k.places.Purge()
 	return k.Store.DeletePoint(ctx, id)
 }
+
+func (k placeKeeper) ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error) {
+	defer k.places.Purge()
+	return k.Store.ReopenConference(ctx, p, id, reason)
+}

@@ -125,7 +125,6 @@ func (s *Server) handleConferenceReopen() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.places.Purge()
 		c.JSON(http.StatusOK, toConference(conf))
 	}
 }
