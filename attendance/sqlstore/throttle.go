@@ -18,25 +18,6 @@ type signInFailure struct {
 
 func (signInFailure) TableName() string { return "sign_in_failures" }
 
-// SignInLocked returns ErrLocked when any of keys is locked now, and otherwise the
-// keys that have failures on record (so a success need clear only those). The
-// counters live in the database, so every instance enforces the same lockout.
-func (db *DB) SignInLocked(ctx context.Context, keys ...string) ([]string, error) {
-	var rows []signInFailure
-	if err := db.q(ctx).Where("key IN ?", keys).Find(&rows).Error; err != nil {
-		return nil, translate(err, "sign-in lockout")
-	}
-	now := db.now().UTC()
-	var failing []string
-	for _, r := range rows {
-		if r.LockedUntil != nil && r.LockedUntil.After(now) {
-			return nil, attendance.ErrLocked
-		}
-		failing = append(failing, r.Key)
-	}
-	return failing, nil
-}
-
 // SignInFailed counts a failure against key under rule t, locking the key when it
 // reaches t.Max within t.Window.
 func (db *DB) SignInFailed(ctx context.Context, key string, t attendance.Throttle) error {
