@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -113,12 +114,7 @@ func validateMember(m *attendance.Member, pin string) error {
 	if pin == "" || attendance.ValidPIN(pin) {
 		return err
 	}
-	pinErr := attendance.FieldError{Field: "pin", Code: attendance.CodeInvalid}
-	if ve, ok := err.(*attendance.ValidationError); ok {
-		ve.Fields = append(ve.Fields, pinErr)
-		return ve
-	}
-	return &attendance.ValidationError{Fields: []attendance.FieldError{pinErr}}
+	return mergeValidation(errors.Join(err, attendance.Invalid("pin", attendance.CodeInvalid, "")))
 }
 
 func checkOrganization(tx *gorm.DB, id int64) error {
