@@ -68,7 +68,7 @@ func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query
 	if err := q.err(); err != nil {
 		return boardJSON{}, err
 	}
-	points, err := s.store.Board(ctx, conf.ID)
+	points, err := s.store.Board(ctx, conf)
 	if err != nil {
 		return boardJSON{}, err
 	}

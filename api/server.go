@@ -102,7 +102,7 @@ type Store interface {
 	MemberReport(ctx context.Context, memberID int64, from, to time.Time) (attendance.MemberReport, error)
 	OrganizationYearReport(ctx context.Context, organizationID int64, year int) (attendance.OrganizationYearReport, error)
 
-	Board(ctx context.Context, conferenceID int64) ([]attendance.BoardPoint, error)
+	Board(ctx context.Context, conf attendance.Conference) ([]attendance.BoardPoint, error)
 	Presence(ctx context.Context, conferenceID, pointID int64) ([]attendance.PresenceInterval, error)
 
 	FileAbsence(ctx context.Context, p attendance.Principal, in attendance.AbsenceInput) (attendance.AbsenceRequest, error)

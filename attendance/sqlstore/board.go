@@ -2,18 +2,15 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/diemcau/diemcau/attendance"
 )
 
 // Board returns every point of a conference with its live state, in a fixed number of
-// queries whatever the number of points.
-func (db *DB) Board(ctx context.Context, conferenceID int64) ([]attendance.BoardPoint, error) {
-	var conf attendance.Conference
-	if err := db.q(ctx).First(&conf, conferenceID).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("conference %d", conferenceID))
-	}
+// queries whatever the number of points. The caller has the conference already (it
+// checked the reader's scope with it).
+func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendance.BoardPoint, error) {
+	conferenceID := conf.ID
 	var points []attendance.Point
 	if err := db.q(ctx).Where("conference_id = ?", conferenceID).Order("name, id").Find(&points).Error; err != nil {
 		return nil, translate(err, "board points")
