@@ -188,12 +188,34 @@ func newLogger(log *slog.Logger) logger.Interface {
 	if log == nil {
 		return logger.Discard
 	}
-	return logger.NewSlogLogger(log, logger.Config{
-		SlowThreshold:             500 * time.Millisecond,
+	return lazyLogger{logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             slowQuery,
 		LogLevel:                  logger.Warn,
 		IgnoreRecordNotFoundError: true,
 		ParameterizedQueries:      true,
-	})
+	})}
+}
+
+// slowQuery is the duration from which a statement is logged.
+const slowQuery = 500 * time.Millisecond
+
+// lazyLogger passes on only the statements that will be logged: GORM's slog logger
+// renders every statement's SQL before deciding, a twentieth of the server's CPU
+// during a check-in rush.
+type lazyLogger struct{ logger.Interface }
+
+func (l lazyLogger) LogMode(level logger.LogLevel) logger.Interface {
+	if level >= logger.Info { // every statement is wanted
+		return l.Interface.LogMode(level)
+	}
+	return lazyLogger{l.Interface.LogMode(level)}
+}
+
+func (l lazyLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound)
+	if failed || time.Since(begin) > slowQuery {
+		l.Interface.Trace(ctx, begin, fc, err)
+	}
 }
 
 // postgresBadText reports text PostgreSQL cannot store: NUL or invalid UTF-8 (SQLSTATE
