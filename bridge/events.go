@@ -33,7 +33,8 @@ const (
 
 // Relay carries events between instances (PostgreSQL LISTEN/NOTIFY in production).
 type Relay interface {
-	// Send publishes an encoded event to every instance, this one included.
+	// Send publishes an encoded event to every instance, this one included. It may
+	// return before the event has left.
 	Send(ctx context.Context, payload []byte) error
 	// Listen delivers every encoded event until ctx ends.
 	Listen(ctx context.Context, deliver func(payload []byte)) error

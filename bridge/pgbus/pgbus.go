@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,11 +24,31 @@ const maxPayload = 7900
 // ErrTooLarge means an event does not fit in one notification.
 var ErrTooLarge = errors.New("pgbus: event larger than a notification")
 
-// Relay implements bridge.Relay over one PostgreSQL database.
+// ErrBusy means the queue of events waiting to be sent is full: the database is not
+// keeping up. The event has reached this instance's boards but not the others'.
+var ErrBusy = errors.New("pgbus: too many events waiting to be sent")
+
+// ErrClosed means the relay was closed.
+var ErrClosed = errors.New("pgbus: relay closed")
+
+// queueSize is how many events may wait for the sender; maxBatch how many one
+// statement sends.
+const (
+	queueSize = 8192
+	maxBatch  = 256
+)
+
+// Relay implements bridge.Relay over one PostgreSQL database. Events are sent by one
+// goroutine, all those waiting in one statement: during a check-in rush a NOTIFY per
+// check-in would cost a round trip and a commit each.
 type Relay struct {
-	url  string
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	url   string
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	queue chan string
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
 }
 
 // New connects a relay to the database at url.
@@ -41,22 +62,84 @@ func New(ctx context.Context, url string, log *slog.Logger) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgbus: %w", err)
 	}
-	return &Relay{url: url, pool: pool, log: log}, nil
+	r := &Relay{url: url, pool: pool, log: log, queue: make(chan string, queueSize),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go r.send()
+	return r, nil
 }
 
-// Close releases the relay's connections.
-func (r *Relay) Close() { r.pool.Close() }
+// Close sends the events still waiting and releases the relay's connections.
+func (r *Relay) Close() {
+	r.once.Do(func() {
+		close(r.stop)
+		<-r.done
+		r.pool.Close()
+	})
+}
 
-// Send notifies every listening instance.
+// Send queues an event for every listening instance and returns at once; the sender
+// logs a failed send. An event that does not fit a notification is ErrTooLarge, one
+// that finds the queue full ErrBusy, one after Close ErrClosed.
 func (r *Relay) Send(ctx context.Context, payload []byte) error {
 	if len(payload) > maxPayload {
 		return ErrTooLarge
 	}
-	_, err := r.pool.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, string(payload))
-	if err != nil {
-		return fmt.Errorf("pgbus: notify: %w", err)
+	select {
+	case <-r.stop:
+		return ErrClosed
+	default:
 	}
-	return nil
+	select {
+	case r.queue <- string(payload):
+		return nil
+	default:
+		return ErrBusy
+	}
+}
+
+// send notifies, in one statement, every event that has queued up since the last
+// one, until Close; then it sends what is left.
+func (r *Relay) send() {
+	defer close(r.done)
+	batch := make([]string, 0, maxBatch)
+	for {
+		select {
+		case p := <-r.queue:
+			batch = append(batch[:0], p)
+		case <-r.stop:
+			for {
+				batch = r.take(batch[:0])
+				if len(batch) == 0 {
+					return
+				}
+				r.notify(batch)
+			}
+		}
+		r.notify(r.take(batch))
+	}
+}
+
+// take adds to batch the events waiting, up to maxBatch.
+func (r *Relay) take(batch []string) []string {
+	for len(batch) < maxBatch {
+		select {
+		case p := <-r.queue:
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (r *Relay) notify(batch []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := r.pool.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS e(p, n) ORDER BY n`,
+		Channel, batch)
+	if err != nil {
+		r.log.Warn("event relay could not send; other instances miss these events", "events", len(batch), "err", err)
+	}
 }
 
 // Listen delivers notifications until ctx ends, reconnecting after a lost connection.

@@ -2,8 +2,10 @@ package pgbus_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,6 +68,69 @@ func TestRelay_TwoInstances(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the other instance never got the event")
+		}
+	}
+}
+
+// TestRelay_Burst: a burst of events, sent a batch per statement, reaches the other
+// instance complete and in order, and Close sends what is still queued.
+func TestRelay_Burst(t *testing.T) {
+	base := os.Getenv(testdb.EnvURL)
+	if base == "" {
+		t.Skip("set " + testdb.EnvURL + " to run the LISTEN/NOTIFY relay on PostgreSQL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	url := testdb.Schema(t, base)
+	log := slog.New(slog.DiscardHandler)
+	listener, err := pgbus.New(ctx, url, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(listener.Close)
+	got := make(chan string, 10_000)
+	go listener.Listen(ctx, func(p []byte) { got <- string(p) })
+	sender, err := pgbus.New(ctx, url, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the listener listens: probes until one arrives.
+	for ready := false; !ready; {
+		if err := sender.Send(ctx, []byte("probe")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+			ready = true
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("the listener never heard a probe")
+		}
+	}
+	for len(got) > 0 {
+		<-got
+	}
+	const n = 3000
+	for i := range n {
+		if err := sender.Send(ctx, []byte(strconv.Itoa(i))); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	sender.Close() // sends what is still queued
+	if err := sender.Send(ctx, []byte("late")); !errors.Is(err, pgbus.ErrClosed) {
+		t.Errorf("an event after Close: %v, want ErrClosed", err)
+	}
+	if err := listener.Send(ctx, make([]byte, 8000)); !errors.Is(err, pgbus.ErrTooLarge) {
+		t.Errorf("an 8,000-byte event: %v, want ErrTooLarge", err)
+	}
+	for i := range n {
+		select {
+		case p := <-got:
+			if p != strconv.Itoa(i) {
+				t.Fatalf("event %d arrived as %q", i, p)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d of %d events arrived", i, n)
 		}
 	}
 }

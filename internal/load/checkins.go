@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // CheckinsConfig describes a check-in load run.
@@ -269,11 +272,13 @@ func setupConference(ctx context.Context, c *Client, members, perPoint int, posi
 }
 
 // codeCache holds each point's current check-in code until it rotates, as the
-// point's console would show it.
+// point's console would show it: one fetch per point and window, however many members
+// scan at that moment.
 type codeCache struct {
 	client  *Client
 	mu      sync.Mutex
 	byPoint map[int64]cachedCode
+	fetch   singleflight.Group
 }
 
 type cachedCode struct {
@@ -288,16 +293,22 @@ func (c *codeCache) get(ctx context.Context, point int64) (string, error) {
 	if ok && time.Now().Before(cc.until) {
 		return cc.token, nil
 	}
-	var qr struct {
-		CheckInURL string    `json:"checkinUrl"`
-		NextAt     time.Time `json:"nextAt"`
-	}
-	if err := c.client.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/points/%d/qr", point), nil, &qr); err != nil {
+	token, err, _ := c.fetch.Do(strconv.FormatInt(point, 10), func() (any, error) {
+		var qr struct {
+			CheckInURL string    `json:"checkinUrl"`
+			NextAt     time.Time `json:"nextAt"`
+		}
+		if err := c.client.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/points/%d/qr", point), nil, &qr); err != nil {
+			return "", err
+		}
+		cc := cachedCode{token: qr.CheckInURL[strings.LastIndex(qr.CheckInURL, "/")+1:], until: qr.NextAt}
+		c.mu.Lock()
+		c.byPoint[point] = cc
+		c.mu.Unlock()
+		return cc.token, nil
+	})
+	if err != nil {
 		return "", err
 	}
-	cc = cachedCode{token: qr.CheckInURL[strings.LastIndex(qr.CheckInURL, "/")+1:], until: qr.NextAt}
-	c.mu.Lock()
-	c.byPoint[point] = cc
-	c.mu.Unlock()
-	return cc.token, nil
+	return token.(string), nil
 }
