@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -132,25 +133,30 @@ type place struct {
 // moment ago is still refused.
 const placeTTL = 5 * time.Second
 
-// place returns the point and its conference, from the cache when fresh.
+// place returns the point and its conference, from the cache when fresh. When it has
+// expired, one request loads it and the others scanning the same point at that moment
+// wait for that load instead of making their own.
 func (s *Server) place(c *gin.Context, pointID int64) (place, error) {
 	if pl, ok := s.places.Get(pointID); ok {
 		return pl, nil
 	}
-	ctx := c.Request.Context()
-	all := attendance.Scope{All: true}
-	var (
-		pl  place
-		err error
-	)
-	if pl.Point, err = s.store.Point(ctx, all, pointID); err != nil {
-		return pl, err
-	}
-	if pl.Conference, err = s.store.Conference(ctx, all, pl.Point.ConferenceID); err != nil {
-		return pl, err
-	}
-	s.places.Add(pointID, pl)
-	return pl, nil
+	ctx := context.WithoutCancel(c.Request.Context())
+	v, err, _ := s.loading.Do(strconv.FormatInt(pointID, 10), func() (any, error) {
+		all := attendance.Scope{All: true}
+		var (
+			pl  place
+			err error
+		)
+		if pl.Point, err = s.store.Point(ctx, all, pointID); err != nil {
+			return pl, err
+		}
+		if pl.Conference, err = s.store.Conference(ctx, all, pl.Point.ConferenceID); err != nil {
+			return pl, err
+		}
+		s.places.Add(pointID, pl)
+		return pl, nil
+	})
+	return v.(place), err
 }
 
 // ticketFor makes the ticket the phone page keeps: it outlives the code's rotation.

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -560,5 +561,54 @@ func TestCheckIn_Materials(t *testing.T) {
 				t.Errorf("materials: got %v, want 1 opened, 2 not", mats)
 			}
 		})
+	}
+}
+
+// countingStore counts the point look-ups that reach the store.
+type countingStore struct {
+	*sqlstore.DB
+	points atomic.Int64
+}
+
+func (s *countingStore) Point(ctx context.Context, sc attendance.Scope, id int64) (attendance.Point, error) {
+	s.points.Add(1)
+	return s.DB.Point(ctx, sc, id)
+}
+
+// TestCheckIn_PlaceLoadedOnce: a room's members scanning at the same moment cost one
+// look-up of the point, not one each.
+func TestCheckIn_PlaceLoadedOnce(t *testing.T) {
+	tg := testdb.Targets(t)[0]
+	e := ciSetup(t, tg)
+	store := &countingStore{DB: e.db}
+	srv, err := api.NewServer(slog.New(slog.DiscardHandler), store, api.Config{Secret: ciSecret, Now: e.clock.Now,
+		QRRotate: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	sign := ciSigner(ciSecret)
+	tok := sign.Sign(sign.Current(bridge.KindCheckIn, e.conf.ID, e.pA.ID, e.clock.Now()))
+	body, _ := json.Marshal(map[string]string{"token": tok})
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Post(ts.URL+"/api/v1/checkins/tickets", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("ticket: %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := store.points.Load(); n != 1 {
+		t.Errorf("50 simultaneous scans loaded the point %d times, want 1", n)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 )
 
 // Store is what the API needs of the attendance record. attendance/sqlstore.DB
@@ -175,6 +176,7 @@ type Server struct {
 	codes    *bridge.Codes
 	now      func() time.Time
 	places   *expirable.LRU[int64, place]
+	loading  singleflight.Group // one load of a place at a time
 	bus      *bridge.Bus
 	consoles Consoles
 }
