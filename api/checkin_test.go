@@ -564,7 +564,8 @@ func TestCheckIn_Materials(t *testing.T) {
 	}
 }
 
-// countingStore counts the point look-ups that reach the store.
+// countingStore counts the point look-ups that reach the store, each taking as long
+// as on a busy database.
 type countingStore struct {
 	*sqlstore.DB
 	points atomic.Int64
@@ -572,6 +573,7 @@ type countingStore struct {
 
 func (s *countingStore) Point(ctx context.Context, sc attendance.Scope, id int64) (attendance.Point, error) {
 	s.points.Add(1)
+	time.Sleep(50 * time.Millisecond)
 	return s.DB.Point(ctx, sc, id)
 }
 
