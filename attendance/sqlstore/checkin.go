@@ -18,9 +18,9 @@ import (
 // at another point is moved. It returns ErrInvalid, ErrNotFound (conference),
 // ErrCheckinNotOpen, ErrCheckinClosed, ErrNotInvited or ErrKeyReused.
 //
-// A first check-in, the rush before the opening, is one statement on PostgreSQL
-// (firstCheckInSQL); otherwise one read of the member's state and the writes, in one
-// transaction.
+// A first check-in, the rush before the opening, is written on PostgreSQL together
+// with the others arriving at that moment (firstcheckin.go); otherwise one read of
+// the member's state and the writes, in one transaction.
 func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendance.CheckInOutcome, error) {
 	var out attendance.CheckInOutcome
 	if err := in.Validate(); err != nil {
@@ -62,59 +62,6 @@ func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendan
 	out.Late = conf.IsLate(out.CheckIn.At)
 	out.WrongPoint = out.InvitedPointID != 0 && out.InvitedPointID != out.CheckIn.PointID
 	return out, nil
-}
-
-// firstCheckInSQL records a member's first check-in in one statement on PostgreSQL:
-// the state read, the check-in, its history event and the idempotency key, committed
-// together with one flush. It writes nothing unless this is the member's first
-// check-in with a fresh key; everything else takes the general path.
-const firstCheckInSQL = `WITH st AS (
-	SELECT COALESCE((SELECT point_id FROM invitations WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL),
-			(SELECT i.point_id FROM delegations d JOIN invitations i ON i.conference_id = d.conference_id
-				AND i.member_id = d.member_id AND i.removed_at IS NULL
-			WHERE d.conference_id = @c AND d.substitute_id = @m AND d.status = 'approved')) AS invited_point_id,
-		EXISTS (SELECT 1 FROM check_ins WHERE conference_id = @c AND member_id = @m) AS has_check_in,
-		EXISTS (SELECT 1 FROM check_in_keys WHERE key = @k) AS has_key,
-		EXISTS (SELECT 1 FROM check_ins WHERE conference_id = @c AND device_id = @d AND @d <> '' AND member_id <> @m
-			AND undone_at IS NULL) AS shared
-), ins AS (
-	INSERT INTO check_ins (conference_id, member_id, point_id, at, method, device_id, shared_device, confirmed, reason,
-		by_account_id, by_member_id, moves, checkout_reason, undo_reason, updated_at)
-	SELECT @c, @m, @p, @now, @method, @d, st.shared, false, '', @ba, @bm, 0, '', '', @now FROM st
-	WHERE st.invited_point_id IS NOT NULL AND NOT st.has_check_in AND NOT st.has_key
-	ON CONFLICT (conference_id, member_id) DO NOTHING
-	RETURNING id, shared_device
-), ev AS (
-	INSERT INTO check_in_events (conference_id, point_id, member_id, kind, at, reason, by_account_id, by_member_id)
-	SELECT @c, @p, @m, 'checkin', @now, '', @ba, @bm FROM ins
-), k AS (
-	INSERT INTO check_in_keys (key, member_id, check_in_id, result, created_at)
-	SELECT @k, @m, ins.id, 'created', @now FROM ins WHERE @k <> ''
-	ON CONFLICT DO NOTHING
-)
-SELECT st.invited_point_id, ins.id AS check_in_id, ins.shared_device FROM st LEFT JOIN ins ON true`
-
-// firstCheckIn tries the one-statement path; done is false when it did not apply.
-func (db *DB) firstCheckIn(ctx context.Context, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckInOutcome, bool, error) {
-	var out attendance.CheckInOutcome
-	ci := db.newCheckIn(conf, in, now, false)
-	var row struct {
-		InvitedPointID *int64
-		CheckInID      *int64
-		SharedDevice   *bool
-	}
-	err := db.q(ctx).Raw(firstCheckInSQL, sql.Named("c", conf.ID), sql.Named("m", in.MemberID), sql.Named("p", in.PointID),
-		sql.Named("k", in.Key), sql.Named("d", in.DeviceID), sql.Named("now", now), sql.Named("method", string(in.Method)),
-		sql.Named("ba", ci.ByAccountID), sql.Named("bm", ci.ByMemberID)).Scan(&row).Error
-	if err != nil {
-		return out, false, translate(err, "first check-in")
-	}
-	if row.CheckInID == nil {
-		return out, false, nil
-	}
-	ci.ID, ci.SharedDevice = *row.CheckInID, row.SharedDevice != nil && *row.SharedDevice
-	out.CheckIn, out.Result, out.InvitedPointID = ci, attendance.ResultCreated, *row.InvitedPointID
-	return out, true, nil
 }
 
 // checkinConference is the conference of a check-in: the caller's recent copy when it

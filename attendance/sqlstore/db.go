@@ -5,6 +5,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,7 +44,20 @@ type DB struct {
 	now     func() time.Time
 	dialect string
 	pinKey  []byte
+	// PostgreSQL only: the handle beside GORM for the statements of a check-in rush,
+	// and their gatherings.
+	sql     *sql.DB
+	firsts  *gatherer[firstArg, firstDone]
+	signIns *gatherer[signInArg, signInState]
 }
+
+// Gatherings (gather.go): how many run at once, how many calls each takes at most, and
+// how long one may take.
+const (
+	gatherRunners = 4
+	gatherMax     = 128
+	gatherTimeout = 30 * time.Second
+)
 
 // Open opens (and for SQLite creates) the database. It does not migrate: call Migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
@@ -108,6 +122,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		sqlDB.SetMaxOpenConns(4)
 	}
 	db := &DB{gorm: g, now: now, dialect: dialect}
+	if dialect == "postgres" {
+		db.sql = sqlDB
+		db.firsts = newGatherer(gatherRunners, gatherMax, firstApart, db.recordFirsts)
+		db.signIns = newGatherer(gatherRunners, gatherMax, nil, db.readSignIns)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -145,6 +164,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	if db.firsts != nil {
+		db.firsts.close()
+		db.signIns.close()
+	}
 	sqlDB, err := db.gorm.DB()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/diemcau/diemcau/attendance"
@@ -52,40 +53,126 @@ func (db *DB) SignInSucceeded(ctx context.Context, key string) error {
 
 // MemberSignIn checks a member code and PIN and the lockout state of keys in one read:
 // the sign-in a check-in does for every member arriving without the one-tap cookie.
+// On PostgreSQL the reads of sign-ins arriving together are one statement (gather.go).
 // It returns ErrLocked when a key is locked, ErrBadCredentials as AuthenticateMember,
 // and otherwise the principal and the keys with failures on record.
 func (db *DB) MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []string, error) {
+	st, err := db.signInState(ctx, signInArg{code: code, keys: keys})
+	if err != nil {
+		return attendance.Principal{}, nil, translate(err, "member sign-in")
+	}
+	now := db.now().UTC()
+	var failing []string
+	for _, f := range st.fails {
+		if f.lockedUntil.Valid && f.lockedUntil.Time.After(now) {
+			return attendance.Principal{}, nil, attendance.ErrLocked
+		}
+		failing = append(failing, f.key)
+	}
+	m := st.member
+	if m.ID == 0 || !m.Active || !db.checkPIN(m.PINHash, pin) {
+		return attendance.Principal{}, failing, attendance.ErrBadCredentials
+	}
+	p, err := db.memberPrincipal(ctx, m)
+	return p, failing, err
+}
+
+// signInArg is a member code and the throttle keys to look up with it.
+type signInArg struct {
+	code string
+	keys []string
+}
+
+// signInState is the member of a code (zero when unknown) and the failures on
+// record for the keys.
+type signInState struct {
+	member attendance.Member
+	fails  []signInFail
+}
+
+type signInFail struct {
+	key         string
+	lockedUntil sql.NullTime
+}
+
+// signInState reads a's state: in a gathering on PostgreSQL, else alone.
+func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error) {
+	if db.signIns != nil {
+		st, ran, err := db.signIns.do(ctx, a)
+		if err != nil || ran {
+			return st, err
+		}
+	}
 	var rows []struct {
 		attendance.Member
 		FailKey     *string
-		LockedUntil *time.Time
+		LockedUntil sql.NullTime
 	}
 	// One row per failure record of keys (or one with none), each carrying the member
 	// (or nulls when the code is unknown).
 	err := db.q(ctx).Raw(`SELECT m.*, f.key AS fail_key, f.locked_until
 		FROM (SELECT 1 AS one) x
 		LEFT JOIN members m ON m.code = ?
-		LEFT JOIN sign_in_failures f ON f.key IN ?`, code, keys).Scan(&rows).Error
-	if err != nil {
-		return attendance.Principal{}, nil, translate(err, "member sign-in")
-	}
-	now := db.now().UTC()
-	var (
-		failing []string
-		m       attendance.Member
-	)
+		LEFT JOIN sign_in_failures f ON f.key IN ?`, a.code, a.keys).Scan(&rows).Error
+	var st signInState
 	for _, r := range rows {
-		if r.LockedUntil != nil && r.LockedUntil.After(now) {
-			return attendance.Principal{}, nil, attendance.ErrLocked
-		}
+		st.member = r.Member
 		if r.FailKey != nil {
-			failing = append(failing, *r.FailKey)
+			st.fails = append(st.fails, signInFail{key: *r.FailKey, lockedUntil: r.LockedUntil})
 		}
-		m = r.Member
 	}
-	if m.ID == 0 || !m.Active || !db.checkPIN(m.PINHash, pin) {
-		return attendance.Principal{}, failing, attendance.ErrBadCredentials
+	return st, err
+}
+
+// signInsSQL reads the state of gathered sign-ins: $1 the codes, $2 and $3 the
+// throttle keys with the (1-based) index of their sign-in. One row per failure on
+// record, or one with none, each with the member or nulls.
+const signInsSQL = `WITH r AS (SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS r(code, n)),
+	fk AS (SELECT * FROM unnest($2::bigint[], $3::text[]) AS fk(n, key))
+SELECT r.n, m.id, m.full_name, m.organization_id, m.position, m.pin_hash, m.active, f.key, f.locked_until
+FROM r LEFT JOIN members m ON m.code = r.code
+LEFT JOIN (fk JOIN sign_in_failures f ON f.key = fk.key) ON fk.n = r.n`
+
+// readSignIns reads a gathering of sign-ins in one statement.
+func (db *DB) readSignIns(ctx context.Context, args []signInArg) ([]signInState, error) {
+	codes := make([]string, len(args))
+	var (
+		keyOf []int64
+		keys  []string
+	)
+	for i, a := range args {
+		codes[i] = a.code
+		for _, k := range a.keys {
+			keyOf, keys = append(keyOf, int64(i+1)), append(keys, k)
+		}
 	}
-	p, err := db.memberPrincipal(ctx, m)
-	return p, failing, err
+	rows, err := db.sql.QueryContext(ctx, signInsSQL, codes, keyOf, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	states := make([]signInState, len(args))
+	for rows.Next() {
+		var (
+			i              int
+			id, org        sql.NullInt64
+			name, pos, pin sql.NullString
+			active         sql.NullBool
+			key            sql.NullString
+			locked         sql.NullTime
+		)
+		if err := rows.Scan(&i, &id, &name, &org, &pos, &pin, &active, &key, &locked); err != nil {
+			return nil, err
+		}
+		if i < 1 || i > len(args) {
+			continue
+		}
+		st := &states[i-1]
+		st.member = attendance.Member{ID: id.Int64, Code: args[i-1].code, FullName: name.String, OrganizationID: org.Int64,
+			Position: attendance.Position(pos.String), PINHash: pin.String, Active: active.Bool}
+		if key.Valid {
+			st.fails = append(st.fails, signInFail{key: key.String, lockedUntil: locked})
+		}
+	}
+	return states, rows.Err()
 }
