@@ -349,3 +349,107 @@ func TestDB_MemberSignIn(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_CheckInRush: a room's members checking in at once (on PostgreSQL, in
+// gatherings) are each recorded once, the second member on a shared phone is
+// flagged, a request sent twice gets one answer, and sign-ins read together each
+// get their own member.
+func TestDB_CheckInRush(t *testing.T) {
+	clk := &movableClock{t: t0}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		root := mustOrg(t, db, nil, "R", "Đảng bộ Khối", attendance.KindDangBo)
+		cell := mustOrg(t, db, &root.ID, "A", "Chi bộ A", attendance.KindChiBo)
+		const n = 120
+		members := make([]attendance.Member, n)
+		for i := range members {
+			members[i] = mustMember(t, db, cell.ID, fmt.Sprintf("M%03d", i), fmt.Sprintf("Đảng viên %d", i), attendance.PositionMember)
+		}
+		conf := attendance.Conference{Title: "Hội nghị", StartsAt: t0, EndsAt: t0.Add(3 * time.Hour), CheckinLead: 30 * time.Minute}
+		if err := db.CreateConference(ctx, &conf); err != nil {
+			t.Fatal(err)
+		}
+		point := attendance.Point{ConferenceID: conf.ID, Name: "Điểm cầu A", OrganizationIDs: []int64{cell.ID}}
+		if err := db.CreatePoint(ctx, &point); err != nil {
+			t.Fatal(err)
+		}
+		input := func(i int) attendance.CheckInInput {
+			in := attendance.CheckInInput{ConferenceID: conf.ID, PointID: point.ID, MemberID: members[i].ID,
+				Method: attendance.MethodQR, Key: fmt.Sprintf("rush-key-%04d", i), DeviceID: fmt.Sprintf("phone-%04d", i)}
+			if i == 1 {
+				in.DeviceID = "phone-0000" // member 1 borrows member 0's phone
+			}
+			return in
+		}
+		var wg sync.WaitGroup
+		outs := make([]attendance.CheckInOutcome, n+1)
+		errs := make([]error, n+1)
+		signIns := make([]error, n)
+		for i := range n + 1 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := min(i, n-1) // the last request repeats the one before
+				if i < n {
+					pin := "123456"
+					if i%10 == 7 {
+						pin = "000000"
+					}
+					p, _, err := db.MemberSignIn(ctx, members[i].Code, pin, "member:"+members[i].Code, "addr:10.0.0.1")
+					if err == nil && p.MemberID != members[i].ID {
+						err = fmt.Errorf("signed in as %d", p.MemberID)
+					}
+					if i%10 == 7 && errors.Is(err, attendance.ErrBadCredentials) {
+						err = nil
+					} else if i%10 == 7 {
+						err = fmt.Errorf("a wrong PIN gave %v", err)
+					}
+					signIns[i] = err
+				}
+				outs[i], errs[i] = db.CheckIn(ctx, input(m))
+			}()
+		}
+		wg.Wait()
+		for i, err := range signIns {
+			if err != nil {
+				t.Errorf("sign-in of member %d: %v", i, err)
+			}
+		}
+		ids := map[int64]bool{}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("check-in %d: %v", i, err)
+			}
+			ids[outs[i].CheckIn.ID] = true
+			if outs[i].Result != attendance.ResultCreated {
+				t.Errorf("check-in %d: %s, want created", i, outs[i].Result)
+			}
+		}
+		if len(ids) != n || outs[n].CheckIn.ID != outs[n-1].CheckIn.ID {
+			t.Errorf("%d distinct check-ins for %d members; the repeated request got %d and %d",
+				len(ids), n, outs[n].CheckIn.ID, outs[n-1].CheckIn.ID)
+		}
+		if outs[0].CheckIn.SharedDevice == outs[1].CheckIn.SharedDevice {
+			t.Errorf("members 0 and 1 on one phone: shared %v and %v, want exactly one flagged",
+				outs[0].CheckIn.SharedDevice, outs[1].CheckIn.SharedDevice)
+		}
+		for i := 2; i < n; i++ {
+			if outs[i].CheckIn.SharedDevice {
+				t.Errorf("member %d on their own phone flagged shared", i)
+			}
+		}
+		roster, err := db.PointRoster(ctx, point.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := 0
+		for _, e := range roster {
+			if e.CheckIn != nil {
+				in++
+			}
+		}
+		if in != n {
+			t.Errorf("roster shows %d checked in, want %d", in, n)
+		}
+	})
+}

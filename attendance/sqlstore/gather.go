@@ -20,6 +20,7 @@ import (
 type gatherer[T, R any] struct {
 	queue chan *gatherCall[T, R]
 	stop  chan struct{}
+	gone  chan struct{} // closed when the runners have stopped
 	wg    sync.WaitGroup
 	once  sync.Once
 	max   int
@@ -41,7 +42,7 @@ type gatherResult[R any] struct {
 
 // newGatherer starts runners goroutines that run gatherings of up to max calls.
 func newGatherer[T, R any](runners, max int, apart func(a, b T) bool, run func(context.Context, []T) ([]R, error)) *gatherer[T, R] {
-	g := &gatherer[T, R]{queue: make(chan *gatherCall[T, R], runners*max), stop: make(chan struct{}), max: max,
+	g := &gatherer[T, R]{queue: make(chan *gatherCall[T, R], runners*max), stop: make(chan struct{}), gone: make(chan struct{}), max: max,
 		apart: apart, run: run}
 	for range runners {
 		g.wg.Add(1)
@@ -55,6 +56,7 @@ func (g *gatherer[T, R]) close() {
 	g.once.Do(func() {
 		close(g.stop)
 		g.wg.Wait()
+		close(g.gone)
 	})
 }
 
@@ -73,6 +75,14 @@ func (g *gatherer[T, R]) do(ctx context.Context, arg T) (val R, ran bool, err er
 	select {
 	case r := <-c.done:
 		return r.val, r.ran, nil
+	case <-g.gone:
+		// Queued as the runners stopped: answered by one of them, or by no one.
+		select {
+		case r := <-c.done:
+			return r.val, r.ran, nil
+		default:
+			return val, false, nil
+		}
 	case <-ctx.Done():
 		return val, false, ctx.Err()
 	}
