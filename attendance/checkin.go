@@ -35,12 +35,12 @@ const (
 // CheckedOutAt marks leaving; UndoneAt withdraws a mistaken manual check-in.
 type CheckIn struct {
 	ID             int64         `gorm:"primaryKey"`
-	ConferenceID   int64         `gorm:"not null;uniqueIndex:ux_checkin_member,priority:1;index:ix_checkin_device,priority:1"`
+	ConferenceID   int64         `gorm:"not null;uniqueIndex:ux_checkin_member,priority:1"`
 	MemberID       int64         `gorm:"not null;uniqueIndex:ux_checkin_member,priority:2"`
 	PointID        int64         `gorm:"not null;index"`
 	At             time.Time     `gorm:"not null"`
 	Method         CheckInMethod `gorm:"size:16;not null"`
-	DeviceID       string        `gorm:"size:64;not null;index:ix_checkin_device,priority:2"`
+	DeviceID       string        `gorm:"size:64;not null;index:ix_checkin_device_id"`
 	SharedDevice   bool          `gorm:"not null"`
 	Confirmed      bool          `gorm:"not null"` // a shared-device check-in the chair confirmed
 	Reason         string        `gorm:"size:500;not null"`

@@ -96,7 +96,7 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 			WHERE d.conference_id = @c AND d.substitute_id = @m AND d.status = 'approved')) AS invited_point_id,
 		(SELECT id FROM check_ins WHERE conference_id = @c AND member_id = @m) AS check_in_id,
 		(SELECT member_id FROM check_in_keys WHERE key = @k) AS key_member_id,
-		EXISTS (SELECT 1 FROM check_ins WHERE conference_id = @c AND device_id = @d AND @d <> '' AND member_id <> @m
+		EXISTS (SELECT 1 FROM check_ins WHERE device_id = @d AND conference_id + 0 = @c AND @d <> '' AND member_id <> @m
 			AND undone_at IS NULL) AS shared`,
 		sql.Named("c", conf.ID), sql.Named("m", in.MemberID), sql.Named("k", in.Key), sql.Named("d", in.DeviceID)).
 		Scan(&st).Error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -452,4 +454,34 @@ func TestDB_CheckInRush(t *testing.T) {
 			t.Errorf("roster shows %d checked in, want %d", in, n)
 		}
 	})
+}
+
+// TestGatheredPlans: on a new, empty database (where a plan made once is made), the
+// gatherings' statements look every row up by its index: no table is read whole, so
+// the plans stay right as the tables grow to millions of rows.
+func TestGatheredPlans(t *testing.T) {
+	base := os.Getenv(testdb.EnvURL)
+	if base == "" {
+		t.Skip("set " + testdb.EnvURL + " to check the plans on PostgreSQL")
+	}
+	db := testdb.MustOpen(t, sqlstore.Config{URL: testdb.Schema(t, base)})
+	plans, err := db.ExplainGathered(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]string{
+		{"ux_invitation_member", "ux_checkin_member", "check_in_keys_pkey", "ix_checkin_device_id"},
+		{"idx_members_code", "sign_in_failures_pkey"},
+	} {
+		for _, bad := range []string{"Seq Scan", "Bitmap", "hashed SubPlan"} {
+			if strings.Contains(plans[i], bad) {
+				t.Errorf("plan %d has a %s:\n%s", i, bad, plans[i])
+			}
+		}
+		for _, index := range want {
+			if !strings.Contains(plans[i], "using "+index+" on") {
+				t.Errorf("plan %d does not use %s:\n%s", i, index, plans[i])
+			}
+		}
+	}
 }

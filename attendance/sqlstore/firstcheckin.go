@@ -20,6 +20,13 @@ import (
 // firstCheckInsSQL records first check-ins, one per row of the arrays: the state read,
 // the check-in, its history event and the idempotency key. It writes nothing for a row
 // unless that row is its member's first check-in with a fresh key.
+//
+// Its plan is made once per connection (gatherDSN), maybe while the tables are still
+// empty, so every look-up is written to have one index only: scalar subqueries with
+// LIMIT 1, which PostgreSQL cannot turn into a scan of a whole table, and
+// "conference_id + 0" to keep the shared-phone look-up on the device index
+// (migrate_device.go). (The substitute's look-up, made only for a member not
+// invited, may take any of the delegation indexes: a conference has few delegations.) TestGatheredPlans checks the plans on an empty database.
 const firstCheckInsSQL = `WITH input AS (
 	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
 		$7::bigint[], $8::bigint[], $9::timestamptz[]) WITH ORDINALITY AS t(c, m, p, k, d, method, ba, bm, at, n)
@@ -31,7 +38,7 @@ const firstCheckInsSQL = `WITH input AS (
 			WHERE dl.conference_id = c AND dl.substitute_id = m AND dl.status = 'approved' LIMIT 1)) AS invited_point_id,
 		(SELECT true FROM check_ins ci WHERE ci.conference_id = c AND ci.member_id = m LIMIT 1) IS NOT NULL AS has_check_in,
 		(SELECT true FROM check_in_keys ck WHERE ck.key = k LIMIT 1) IS NOT NULL AS has_key,
-		d <> '' AND (SELECT true FROM check_ins ci WHERE ci.conference_id = c AND ci.device_id = d
+		d <> '' AND (SELECT true FROM check_ins ci WHERE ci.device_id = d AND ci.conference_id + 0 = c
 			AND ci.member_id <> m AND ci.undone_at IS NULL LIMIT 1) IS NOT NULL AS shared
 	FROM input
 ), ins AS (

@@ -18,6 +18,7 @@ var migrations = []*gormigrate.Migration{
 	{ID: "202611220002_checkin", Migrate: migrateCheckin, Rollback: rollbackCheckin},
 	presenceMigration,
 	absenceMigration,
+	deviceMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at
