@@ -343,6 +343,9 @@ func TestCheckIn_Refusals(t *testing.T) {
 				{"no key", map[string]string{"token": current, "memberCode": "A2", "pin": ciPIN}, 422, "validation"},
 				{"no token", map[string]string{"memberCode": "A2", "pin": ciPIN, "key": "refusal-key-08"}, 422, "validation"},
 				{"no member", map[string]string{"token": current, "key": "refusal-key-09"}, 422, "validation"},
+				{"key with NUL", map[string]string{"token": current, "memberCode": "A2", "pin": ciPIN, "key": "refusal\x00key-10"}, 400, "malformed"},
+				{"key not ASCII", map[string]string{"token": current, "memberCode": "A2", "pin": ciPIN, "key": "khoá-điểm-danh-11"}, 422, "validation"},
+				{"member code with NUL", map[string]string{"token": current, "memberCode": "A\x002", "pin": ciPIN, "key": "refusal-key-12"}, 400, "malformed"},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {

@@ -130,6 +130,8 @@ func (in *CheckInInput) Validate() error {
 			p.add("key", CodeRequired, "")
 		} else if len(in.Key) < 8 || len(in.Key) > 64 {
 			p.add("key", CodeRange, "8-64")
+		} else if !printableASCII(in.Key) {
+			p.add("key", CodeInvalid, "")
 		}
 	}
 	if in.Method == MethodManual {
@@ -137,6 +139,8 @@ func (in *CheckInInput) Validate() error {
 	}
 	if len(in.DeviceID) > 64 {
 		p.add("device", CodeTooLong, "64")
+	} else if in.DeviceID != "" && !printableASCII(in.DeviceID) {
+		p.add("device", CodeInvalid, "")
 	}
 	return p.err()
 }
@@ -206,4 +210,15 @@ func (e RosterEntry) Status(c *Conference, p int64) RosterStatus {
 		return RosterLate
 	}
 	return RosterPresent
+}
+
+// printableASCII reports whether s is all printable ASCII without spaces, as keys and
+// device ids, made by programs, are.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

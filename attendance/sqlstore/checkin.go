@@ -35,7 +35,7 @@ func (db *DB) CheckIn(ctx context.Context, in attendance.CheckInInput) (attendan
 		return out, err
 	}
 	first := false
-	if db.dialect == "postgres" && in.Method != attendance.MethodManual {
+	if db.firsts != nil && in.Method != attendance.MethodManual && storable(in.Key, in.DeviceID) {
 		out, first, err = db.firstCheckIn(ctx, conf, in, now)
 		if err != nil {
 			return attendance.CheckInOutcome{}, err

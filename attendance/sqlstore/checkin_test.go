@@ -411,6 +411,25 @@ func TestDB_CheckInRush(t *testing.T) {
 				outs[i], errs[i] = db.CheckIn(ctx, input(m))
 			}()
 		}
+		// Text PostgreSQL cannot store fails alone, whatever else is being gathered.
+		for _, bad := range []string{"rush-key-\x00-0005", "rush-key-\xff-0005"} {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				in := input(5)
+				in.Key = bad
+				if _, err := db.CheckIn(ctx, in); !errors.Is(err, attendance.ErrInvalid) {
+					t.Errorf("check-in with key %q: %v, want ErrInvalid", bad, err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				_, _, err := db.MemberSignIn(ctx, bad, "123456", "member:"+bad, "addr:10.0.0.1")
+				if !errors.Is(err, attendance.ErrInvalid) && !errors.Is(err, attendance.ErrBadCredentials) {
+					t.Errorf("sign-in with code %q: %v, want ErrInvalid or ErrBadCredentials", bad, err)
+				}
+			}()
+		}
 		wg.Wait()
 		for i, err := range signIns {
 			if err != nil {

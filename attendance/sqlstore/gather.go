@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // A gatherer runs the calls that arrive together as one statement. While its runners
@@ -159,4 +161,16 @@ func (g *gatherer[T, R]) runGathering(in []*gatherCall[T, R]) {
 		}
 		c.done <- gatherResult[R]{val: vals[i], ran: true}
 	}
+}
+
+// storable reports whether PostgreSQL can store every one of texts: valid UTF-8 with
+// no NUL. Text it cannot store would fail a whole gathering, and so the others in it,
+// on the way to failing alone; callers send it the one-at-a-time way at once.
+func storable(texts ...string) bool {
+	for _, t := range texts {
+		if !utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -192,3 +192,20 @@ func TestGatherer_Cancel(t *testing.T) {
 		t.Errorf("a call whose context ended: ran=%v err=%v", ran, err)
 	}
 }
+
+func TestStorable(t *testing.T) {
+	for _, tc := range []struct {
+		texts []string
+		want  bool
+	}{
+		{nil, true},
+		{[]string{"", "Nguyễn Thị Thuỳ Dương", "key-0001"}, true},
+		{[]string{"ok", "nul\x00inside"}, false},
+		{[]string{"\xff\xfe"}, false},
+		{[]string{"cut \xe1\xbb"}, false}, // a truncated "ố"
+	} {
+		if got := storable(tc.texts...); got != tc.want {
+			t.Errorf("storable(%q) = %v, want %v", tc.texts, got, tc.want)
+		}
+	}
+}

@@ -97,7 +97,7 @@ type signInFail struct {
 
 // signInState reads a's state: in a gathering on PostgreSQL, else alone.
 func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error) {
-	if db.signIns != nil {
+	if db.signIns != nil && storable(append([]string{a.code}, a.keys...)...) {
 		st, ran, err := db.signIns.do(ctx, a)
 		if err != nil || ran {
 			return st, err
