@@ -40,6 +40,19 @@ func newBlockedGatherer(max int, apart func(a, b int) bool, fail func([]int) boo
 	return b
 }
 
+// waitBlocked returns once the first gathering is running, held until release.
+func (b *blockedGatherer) waitBlocked() {
+	for {
+		b.mu.Lock()
+		n := len(b.gatherings)
+		b.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 type callResult struct {
 	arg, val int
 	ran      bool
@@ -59,15 +72,7 @@ func (b *blockedGatherer) start(t *testing.T, args ...int) func() []callResult {
 	}
 	wg.Add(1)
 	go call(args[0])
-	for { // the first call is in the runner, which now waits for release
-		b.mu.Lock()
-		n := len(b.gatherings)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	b.waitBlocked() // the first call is in the runner, which now waits for release
 	for _, a := range args[1:] {
 		wg.Add(1)
 		go call(a)
@@ -177,15 +182,7 @@ func TestGatherer_Cancel(t *testing.T) {
 	g := newBlockedGatherer(10, nil, nil)
 	defer func() { close(g.release); g.close() }()
 	go g.do(context.Background(), 1) // occupies the runner
-	for {
-		g.mu.Lock()
-		n := len(g.gatherings)
-		g.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	g.waitBlocked()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, ran, err := g.do(ctx, 2); ran || !errors.Is(err, context.DeadlineExceeded) {

@@ -14,16 +14,22 @@ import (
 	"github.com/diemcau/diemcau/internal/testdb"
 )
 
-// TestRelay_TwoInstances: an event published on one instance's bus reaches a
-// subscriber of another instance sharing the database, once.
-func TestRelay_TwoInstances(t *testing.T) {
+// relayTest skips t without PostgreSQL; otherwise it returns a context that ends
+// with the test (20 s at most) and the URL of a schema of the test's own.
+func relayTest(t *testing.T) (context.Context, string) {
 	base := os.Getenv(testdb.EnvURL)
 	if base == "" {
 		t.Skip("set " + testdb.EnvURL + " to run the LISTEN/NOTIFY relay on PostgreSQL")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	url := testdb.Schema(t, base)
+	t.Cleanup(cancel)
+	return ctx, testdb.Schema(t, base)
+}
+
+// TestRelay_TwoInstances: an event published on one instance's bus reaches a
+// subscriber of another instance sharing the database, once.
+func TestRelay_TwoInstances(t *testing.T) {
+	ctx, url := relayTest(t)
 	log := slog.New(slog.DiscardHandler)
 	var buses []*bridge.Bus
 	for _, origin := range []string{"one", "two"} {
@@ -75,13 +81,7 @@ func TestRelay_TwoInstances(t *testing.T) {
 // TestRelay_Burst: a burst of events, sent a batch per statement, reaches the other
 // instance complete and in order, and Close sends what is still queued.
 func TestRelay_Burst(t *testing.T) {
-	base := os.Getenv(testdb.EnvURL)
-	if base == "" {
-		t.Skip("set " + testdb.EnvURL + " to run the LISTEN/NOTIFY relay on PostgreSQL")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	url := testdb.Schema(t, base)
+	ctx, url := relayTest(t)
 	log := slog.New(slog.DiscardHandler)
 	listener, err := pgbus.New(ctx, url, log)
 	if err != nil {
