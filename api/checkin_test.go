@@ -617,3 +617,37 @@ func TestCheckIn_PlaceLoadedOnce(t *testing.T) {
 		t.Errorf("50 simultaneous scans loaded the point %d times, want 1", n)
 	}
 }
+
+// downStore is a store whose database has gone away.
+type downStore struct{ *sqlstore.DB }
+
+func (downStore) MemberSignIn(context.Context, string, string, ...string) (attendance.Principal, []string, error) {
+	return attendance.Principal{}, nil, fmt.Errorf("member sign-in: %w: connection refused", attendance.ErrUnavailable)
+}
+
+// TestCheckIn_DatabaseDown: while the database cannot be reached a check-in is a 503
+// the phone retries (Retry-After), in the caller's language, not a 500.
+func TestCheckIn_DatabaseDown(t *testing.T) {
+	e := ciSetup(t, testdb.Targets(t)[0])
+	srv, err := api.NewServer(slog.New(slog.DiscardHandler), downStore{e.db}, api.Config{Secret: ciSecret, Now: e.clock.Now,
+		QRRotate: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := ciSigner(ciSecret)
+	tok := sign.Sign(sign.Current(bridge.KindCheckIn, e.conf.ID, e.pA.ID, e.clock.Now()))
+	for lang, title := range map[string]string{"vi": "Cơ sở dữ liệu tạm thời chưa phản hồi", "en": "The database is not answering"} {
+		body, _ := json.Marshal(map[string]string{"token": tok, "memberCode": "A2", "pin": ciPIN, "key": "down-key-0001"})
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/checkins", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Language", lang)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		var p struct{ Type, Title string }
+		json.Unmarshal(w.Body.Bytes(), &p)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "5" || p.Type != "/problems/unavailable" ||
+			!strings.HasPrefix(p.Title, title) {
+			t.Errorf("%s: got %d (Retry-After %q) %s", lang, w.Code, w.Header().Get("Retry-After"), w.Body)
+		}
+	}
+}

@@ -56,6 +56,7 @@ var errorStatus = []struct {
 	{bridge.ErrNotConnected, http.StatusNotFound, "console-offline"},
 	{bridge.ErrNoVideo, http.StatusNotFound, "no-video"},
 	{bridge.ErrConsolesOff, http.StatusServiceUnavailable, "consoles-off"},
+	{attendance.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 }
 
 // Errors of the HTTP layer itself.
@@ -121,8 +122,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		c.Abort()
 		return
 	}
-	if p.Status == http.StatusTooManyRequests {
+	switch p.Status {
+	case http.StatusTooManyRequests:
 		c.Header("Retry-After", "60")
+	case http.StatusServiceUnavailable:
+		c.Header("Retry-After", "5")
 	}
 	writeProblem(c, p)
 }

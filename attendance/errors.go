@@ -28,6 +28,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrLocked means sign-in is locked for this login after repeated failures.
 	ErrLocked = errors.New("locked")
+	// ErrUnavailable means the database cannot be reached or refuses work for now (it
+	// is restarting, out of connections, or busy): the request may be tried again.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Field problem codes carried by FieldError.Code. They are stable: clients and the

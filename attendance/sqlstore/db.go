@@ -6,9 +6,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -190,8 +193,14 @@ func (db *DB) Gorm() *gorm.DB { return db.gorm }
 func (db *DB) q(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
 
 // tx runs fn in one transaction: every write in it lands, or none does.
+// A database out of reach (at BEGIN or COMMIT, where no statement's translate sees
+// it) is ErrUnavailable.
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(fn)
+	err := db.gorm.WithContext(ctx).Transaction(fn)
+	if err != nil && !errors.Is(err, attendance.ErrUnavailable) && unavailable(err) {
+		return fmt.Errorf("transaction: %w: %w", attendance.ErrUnavailable, err)
+	}
+	return err
 }
 
 // translate turns GORM and driver errors into attendance sentinels at the store
@@ -208,8 +217,36 @@ func translate(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, attendance.ErrConflict)
 	case postgresBadText(err):
 		return fmt.Errorf("%s: %w", what, attendance.ErrInvalid)
+	case unavailable(err):
+		return fmt.Errorf("%s: %w: %w", what, attendance.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// unavailable reports an error of reaching the database rather than of the request:
+// no connection, a connection lost, a server starting up or shutting down, out of
+// connections, or SQLite still busy after its timeout.
+func unavailable(err error) bool {
+	var (
+		connect *pgconn.ConnectError
+		pg      *pgconn.PgError
+		netErr  net.Error
+		coded   interface{ Code() int }
+	)
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pg):
+		// 08: connection exception; 53300: too many connections; 57P01–57P03: admin
+		// or crash shutdown, cannot connect now.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "53300" || pg.Code == "57P01" ||
+			pg.Code == "57P02" || pg.Code == "57P03"
+	case errors.As(err, &coded):
+		// SQLITE_BUSY and SQLITE_LOCKED, with any extended code.
+		return coded.Code()&0xff == 5 || coded.Code()&0xff == 6
+	}
+	return false
 }
 
 // newLogger sends GORM's slow-query and error lines to log, without parameters so
