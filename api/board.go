@@ -63,7 +63,7 @@ type boardJSON struct {
 // board builds the board of conf with the filters of the query.
 func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query) (boardJSON, error) {
 	onlyProblems := q.bool("problems")
-	text := strings.ToLower(q.str("q", 100))
+	text := attendance.Fold(strings.TrimSpace(q.str("q", 100)))
 	page := q.page().Clamp()
 	if err := q.err(); err != nil {
 		return boardJSON{}, err
@@ -109,7 +109,7 @@ func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query
 		if onlyProblems != nil && *onlyProblems && j.Problems == 0 {
 			continue
 		}
-		if text != "" && !strings.Contains(strings.ToLower(b.Point.Name+" "+b.Point.Location), text) {
+		if text != "" && !strings.Contains(attendance.Fold(b.Point.Name+" "+b.Point.Location), text) {
 			continue
 		}
 		all = append(all, j)

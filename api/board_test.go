@@ -112,6 +112,10 @@ func TestBoard_CheckInReachesTheBoard(t *testing.T) {
 			if only["total"] != 1.0 {
 				t.Errorf("search «tư pháp»: %v", only["total"])
 			}
+			typed := e.do(t, nil, http.MethodGet, fmt.Sprintf("/api/v1/conferences/%d/board?q=TU+PHAP", e.conf.ID), e.organizer, nil).json(t)
+			if typed["total"] != 1.0 {
+				t.Errorf("search «TU PHAP», as typed without diacritics: %v", typed["total"])
+			}
 		})
 	}
 }

@@ -61,7 +61,7 @@ type OrganizationFilter struct {
 	ParentID *int64  // direct children of this organization
 	Roots    bool    // only organizations without a parent
 	Kind     OrgKind // empty: any
-	Query    string  // part of the name or code, case-insensitive
+	Query    string  // part of the name (also without diacritics) or code, case-insensitive
 	Scope    Scope
 	Page     Page
 }

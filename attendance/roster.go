@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/unicode/norm"
 )
 
 // RosterRow is one member line of an imported roster, as read and checked on its own,
@@ -297,17 +296,12 @@ func rosterActive(s string) (v, ok bool) {
 // (đ counts as d), spaces and underscores, so "Họ và tên", "HO VA TEN" and "ho_va_ten"
 // compare equal, as do "fullName" and "full name". Names are never folded.
 func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r), unicode.IsSpace(r), r == '_':
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
-		default:
-			b.WriteRune(unicode.ToLower(r))
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '_' {
+			return -1
 		}
-	}
-	return b.String()
+		return r
+	}, Fold(s))
 }
 
 // blank reports whether every cell is empty, as in the rows of separators alone that

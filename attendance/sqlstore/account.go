@@ -59,7 +59,7 @@ func (db *DB) Accounts(ctx context.Context, role attendance.Role, query string, 
 	if role != "" {
 		q = q.Where("role = ?", role)
 	}
-	q = db.contains(q, query, "login", "display_name")
+	q = db.contains(q, query, "login", "~display_name")
 	l, err := list[attendance.Account](q, p, "login")
 	return l, translate(err, "list accounts")
 }

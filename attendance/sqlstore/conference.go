@@ -49,7 +49,7 @@ func (db *DB) Conferences(ctx context.Context, f attendance.ConferenceFilter) (a
 	if !f.To.IsZero() {
 		q = q.Where("starts_at < ?", f.To.UTC())
 	}
-	q = db.contains(q, f.Query, "title")
+	q = db.contains(q, f.Query, "~title")
 	l, err := list[attendance.Conference](q, f.Page, "starts_at DESC, id DESC")
 	return l, translate(err, "list conferences")
 }

@@ -60,7 +60,7 @@ func (db *DB) Members(ctx context.Context, f attendance.MemberFilter) (attendanc
 	if f.Exempt != nil {
 		q = q.Where("exempt = ?", *f.Exempt)
 	}
-	q = db.contains(q, f.Query, "full_name", "code", "phone")
+	q = db.contains(q, f.Query, "~full_name", "code", "phone")
 	l, err := list[attendance.Member](q, f.Page, "full_name, id")
 	return l, translate(err, "list members")
 }

@@ -19,6 +19,7 @@ var migrations = []*gormigrate.Migration{
 	presenceMigration,
 	absenceMigration,
 	deviceMigration,
+	searchMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

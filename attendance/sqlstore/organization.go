@@ -43,7 +43,7 @@ func (db *DB) Organizations(ctx context.Context, f attendance.OrganizationFilter
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
-	q = db.contains(q, f.Query, "name", "code")
+	q = db.contains(q, f.Query, "~name", "code")
 	l, err := list[attendance.Organization](q, f.Page, "name, id")
 	return l, translate(err, "list organizations")
 }

@@ -56,7 +56,7 @@ func (db *DB) Point(ctx context.Context, s attendance.Scope, id int64) (attendan
 // Points lists the points of a conference matching f, by name.
 func (db *DB) Points(ctx context.Context, f attendance.PointFilter) (attendance.List[attendance.Point], error) {
 	q := scopePoints(db.q(ctx).Model(&attendance.Point{}), f.Scope).Where("conference_id = ?", f.ConferenceID)
-	q = db.contains(q, f.Query, "name", "location")
+	q = db.contains(q, f.Query, "~name", "~location")
 	l, err := list[attendance.Point](q, f.Page, "name, id")
 	if err != nil {
 		return l, translate(err, "list points")

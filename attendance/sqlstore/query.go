@@ -29,44 +29,56 @@ func list[T any](q *gorm.DB, p attendance.Page, order string) (attendance.List[T
 }
 
 // sqliteLower names a SQL function that lowers text as Go does. SQLite's own LIKE and
-// lower() fold ASCII letters only, so without it "đức" would not find "Trần Văn Đức" on
-// SQLite while PostgreSQL's ILIKE does.
-const sqliteLower = "diemcau_lower"
+// lower() fold ASCII letters only, so without it "ĐỨC" would not find "Trần Văn Đức"
+// on SQLite while PostgreSQL's ILIKE does. sqliteFold names attendance.Fold, which
+// PostgreSQL keeps in the "_fold" columns (migrate_search.go).
+const (
+	sqliteLower = "diemcau_lower"
+	sqliteFold  = "diemcau_fold"
+)
 
-// init registers sqliteLower with the SQLite driver, for every connection opened after;
-// the driver keeps functions process-wide.
+// init registers sqliteLower and sqliteFold with the SQLite driver, for every
+// connection opened after; the driver keeps functions process-wide.
 func init() {
-	gosqlite.MustRegisterDeterministicScalarFunction(sqliteLower, 1,
-		func(_ *gosqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-			switch v := args[0].(type) {
-			case string:
-				return strings.ToLower(v), nil
-			case []byte:
-				return strings.ToLower(string(v)), nil
-			}
-			return args[0], nil
-		})
+	for name, fn := range map[string]func(string) string{sqliteLower: strings.ToLower, sqliteFold: attendance.Fold} {
+		gosqlite.MustRegisterDeterministicScalarFunction(name, 1,
+			func(_ *gosqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+				switch v := args[0].(type) {
+				case string:
+					return fn(v), nil
+				case []byte:
+					return fn(string(v)), nil
+				}
+				return args[0], nil
+			})
+	}
 }
 
-// contains adds a case-insensitive substring match on any of cols.
+// contains adds a case-insensitive substring match on any of cols. A column written
+// "~name" is a name, matched without diacritics too: "duc" finds "Đức" (on
+// PostgreSQL through its generated column "name_fold").
 func (db *DB) contains(q *gorm.DB, s string, cols ...string) *gorm.DB {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return q
 	}
-	if db.dialect != "postgres" {
-		s = strings.ToLower(s)
+	like := func(s string) string {
+		return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 	}
-	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 	conds := make([]string, len(cols))
 	args := make([]any, len(cols))
 	for i, c := range cols {
-		if db.dialect == "postgres" {
-			conds[i] = c + ` ILIKE ? ESCAPE '\'`
-		} else {
-			conds[i] = sqliteLower + "(" + c + `) LIKE ? ESCAPE '\'`
+		name, folded := strings.CutPrefix(c, "~")
+		switch {
+		case folded && db.dialect == "postgres":
+			conds[i], args[i] = name+`_fold LIKE ? ESCAPE '\'`, like(attendance.Fold(s))
+		case folded:
+			conds[i], args[i] = sqliteFold+"("+name+`) LIKE ? ESCAPE '\'`, like(attendance.Fold(s))
+		case db.dialect == "postgres":
+			conds[i], args[i] = name+` ILIKE ? ESCAPE '\'`, like(s)
+		default:
+			conds[i], args[i] = sqliteLower+"("+name+`) LIKE ? ESCAPE '\'`, like(strings.ToLower(s))
 		}
-		args[i] = pattern
 	}
 	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
 }

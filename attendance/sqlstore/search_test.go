@@ -1,0 +1,109 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/diemcau/diemcau/internal/testdb"
+	"golang.org/x/text/unicode/norm"
+)
+
+// TestDB_SearchWithoutDiacritics: names are found as people type them on a phone,
+// without diacritics or in capitals, on both databases; other text keeps its
+// case-insensitive match.
+func TestDB_SearchWithoutDiacritics(t *testing.T) {
+	testdb.Each(t, clock(), func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		all := attendance.Scope{All: true}
+		root := mustOrg(t, db, nil, "R", "Đảng bộ Khối các cơ quan tỉnh", attendance.KindDangBo)
+		cell := mustOrg(t, db, &root.ID, "TP", "Chi bộ Sở Tư pháp", attendance.KindChiBo)
+		mustOrg(t, db, &root.ID, "YT", "Chi bộ Sở Y tế", attendance.KindChiBo)
+		duc := mustMember(t, db, cell.ID, "DV-01", "Trần Văn Đức", attendance.PositionMember)
+		mustMember(t, db, cell.ID, "DV-02", "Nguyễn Thị Thuỳ Dương", attendance.PositionMember)
+		mustMember(t, db, cell.ID, "DV-03", "Lê Văn Dực", attendance.PositionMember)
+		conf := attendance.Conference{Title: "Hội nghị quán triệt Nghị quyết", StartsAt: t0, EndsAt: t0.Add(time.Hour)}
+		if err := db.CreateConference(ctx, &conf); err != nil {
+			t.Fatal(err)
+		}
+		point := attendance.Point{ConferenceID: conf.ID, Name: "Điểm cầu Sở Tư pháp", Location: "Phòng họp tầng 2",
+			OrganizationIDs: []int64{cell.ID}}
+		if err := db.CreatePoint(ctx, &point); err != nil {
+			t.Fatal(err)
+		}
+		members := func(q string) []string {
+			l, err := db.Members(ctx, attendance.MemberFilter{Query: q, Scope: all})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, m := range l.Items {
+				names = append(names, m.FullName)
+			}
+			slices.Sort(names)
+			return names
+		}
+		for q, want := range map[string][]string{
+			"tran van duc": {"Trần Văn Đức"},
+			"TRẦN VĂN ĐỨC": {"Trần Văn Đức"},
+			"duc":          {"Lê Văn Dực", "Trần Văn Đức"}, // without marks, marks do not tell them apart
+			"thuy duong":   {"Nguyễn Thị Thuỳ Dương"},
+			"dv-01":        {"Trần Văn Đức"}, // codes as before
+			"hoàng":        nil,
+		} {
+			if got := members(q); !slices.Equal(got, want) {
+				t.Errorf("members %q: %v, want %v", q, got, want)
+			}
+		}
+		orgs, err := db.Organizations(ctx, attendance.OrganizationFilter{Query: "so tu phap", Scope: all})
+		if err != nil || orgs.Total != 1 || orgs.Items[0].ID != cell.ID {
+			t.Errorf("organizations \"so tu phap\": %+v %v", orgs.Items, err)
+		}
+		confs, err := db.Conferences(ctx, attendance.ConferenceFilter{Query: "quan triet nghi quyet", Scope: all})
+		if err != nil || confs.Total != 1 {
+			t.Errorf("conferences \"quan triet nghi quyet\": %+v %v", confs.Items, err)
+		}
+		for _, q := range []string{"diem cau so tu phap", "phong hop tang 2"} {
+			points, err := db.Points(ctx, attendance.PointFilter{ConferenceID: conf.ID, Query: q, Scope: all})
+			if err != nil || points.Total != 1 {
+				t.Errorf("points %q: %+v %v", q, points.Items, err)
+			}
+		}
+		invs, err := db.Invitations(ctx, attendance.InvitationFilter{ConferenceID: conf.ID, Query: "tran van duc", Scope: all})
+		if err != nil || invs.Total != 1 || invs.Items[0].MemberID != duc.ID {
+			t.Errorf("invitations \"tran van duc\": %+v %v", invs.Items, err)
+		}
+		if db.Dialect() == "postgres" {
+			// The database's fold is the same as Go's, for every Vietnamese letter in
+			// either case and either form.
+			letters := []rune(attendance.FoldFrom)
+			var names []string
+			for i := 0; i < len(letters); i += 40 {
+				names = append(names, string(letters[i:min(i+40, len(letters))]))
+			}
+			names = append(names, norm.NFD.String("Hoàng Thị Yến Đặng Ưng"))
+			for i, name := range names {
+				m := mustMember(t, db, cell.ID, fmt.Sprintf("DV-9%d", i), name, attendance.PositionMember)
+				var folded string
+				if err := db.Gorm().Raw("SELECT full_name_fold FROM members WHERE id = ?", m.ID).Scan(&folded).Error; err != nil {
+					t.Fatal(err)
+				}
+				if folded != attendance.Fold(name) {
+					t.Errorf("PostgreSQL folds %q to %q, Go to %q", name, folded, attendance.Fold(name))
+				}
+			}
+		}
+		// A name changed is found by its new name: the folded copy follows it.
+		duc.FullName = "Trần Văn Đạt"
+		if err := db.UpdateMember(ctx, &duc, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := members("van dat"); !slices.Equal(got, []string{"Trần Văn Đạt"}) {
+			t.Errorf("after the rename: %v", got)
+		}
+	})
+}
