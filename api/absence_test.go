@@ -265,7 +265,8 @@ func TestAbsences_Lifecycle(t *testing.T) {
 		t.Run("not invited", func(t *testing.T) {
 			other := mustConference(t, db, "Hội nghị của chi bộ B")
 			mustPoint(t, db, other.ID, "Điểm cầu B", w.B.ID)
-			mustProblem(t, file(w.memberA, req("conferenceId", other.ID)), 403, "/problems/not-invited")
+			// A conference the member cannot see does not exist for them.
+			mustProblem(t, file(w.memberA, req("conferenceId", other.ID)), 404, "/problems/not-found")
 			mustProblem(t, file(w.admin, req("conferenceId", other.ID, "memberId", w.MemA.ID)), 403, "/problems/not-invited")
 		})
 		t.Run("validation", func(t *testing.T) {

@@ -27,6 +27,21 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 // shareConference reads a conference and keeps it from changing status until the
 // transaction ends, while other requests of the same conference go on side by side:
 // closing takes the row for update, so it waits for them, and they see it closed after.
+// visibleConference is ErrNotFound when conference id is outside p's scope, as reading
+// it would be: filing for a conference one cannot see must not tell that it exists.
+func visibleConference(tx *gorm.DB, p attendance.Principal, id int64) error {
+	s := p.Scope()
+	if s.All {
+		return nil
+	}
+	var n int64
+	err := scopeConferences(tx.Model(&attendance.Conference{}).Where("conferences.id = ?", id), s).Count(&n).Error
+	if err == nil && n == 0 {
+		err = gorm.ErrRecordNotFound
+	}
+	return translate(err, fmt.Sprintf("conference %d", id))
+}
+
 func shareConference(tx *gorm.DB, id int64) (attendance.Conference, error) {
 	var c attendance.Conference
 	q := tx
@@ -136,6 +151,9 @@ func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attend
 	}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if err := mayFileFor(tx, p, in.MemberID); err != nil {
+			return err
+		}
+		if err := visibleConference(tx, p, in.ConferenceID); err != nil {
 			return err
 		}
 		conf, err := shareConference(tx, in.ConferenceID)

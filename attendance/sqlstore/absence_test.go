@@ -115,8 +115,13 @@ func TestDB_Absences(t *testing.T) {
 			wantErr(t, "second request", err, attendance.ErrConflict)
 		})
 		t.Run("not invited", func(t *testing.T) {
+			// To the member, a conference they are not invited to does not exist.
 			_, err := db.FileAbsence(ctx, f.pX, attendance.AbsenceInput{ConferenceID: f.conf.ID, Category: attendance.CategoryKhac, Reason: "x"})
-			wantErr(t, "uninvited member", err, attendance.ErrNotInvited)
+			wantErr(t, "uninvited member", err, attendance.ErrNotFound)
+			// Staff, who see it, are told the member is not invited.
+			_, err = db.FileAbsence(ctx, f.organizer, attendance.AbsenceInput{ConferenceID: f.conf.ID, MemberID: f.x.ID,
+				Category: attendance.CategoryKhac, Reason: "x"})
+			wantErr(t, "uninvited member, by the organizer", err, attendance.ErrNotInvited)
 		})
 		t.Run("who may file for whom", func(t *testing.T) {
 			_, err := db.FileAbsence(ctx, f.pA2, f.input(f.b1, "Hộ"))
@@ -526,7 +531,9 @@ func TestDB_Delegations(t *testing.T) {
 				t.Errorf("unknown substitute: got %v", err)
 			}
 			_, err = db.FileDelegation(ctx, f.pX, in(f.x, f.a1))
-			wantErr(t, "uninvited member", err, attendance.ErrNotInvited)
+			wantErr(t, "uninvited member", err, attendance.ErrNotFound)
+			_, err = db.FileDelegation(ctx, f.organizer, in(f.x, f.a1))
+			wantErr(t, "uninvited member, by the organizer", err, attendance.ErrNotInvited)
 		})
 		t.Run("decide", func(t *testing.T) {
 			_, err := db.DecideDelegation(ctx, f.pX, d.ID, true, "")

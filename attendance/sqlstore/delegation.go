@@ -51,6 +51,9 @@ func (db *DB) FileDelegation(ctx context.Context, p attendance.Principal, in att
 		if err := mayFileFor(tx, p, in.MemberID); err != nil {
 			return err
 		}
+		if err := visibleConference(tx, p, in.ConferenceID); err != nil {
+			return err
+		}
 		conf, err := shareConference(tx, in.ConferenceID)
 		if err != nil {
 			return err
