@@ -287,6 +287,11 @@ func TestAdmin_SignInCreateSwitchLanguage(t *testing.T) {
 	step(t, ctx, "open the members", chromedp.Navigate(s.base+"/vi/admin/members"))
 	mustSay(t, ctx, name, "Hoàng Thị Hải Yến", "3 kết quả")
 	shoot(t, ctx, "members")
+	// Searched as typed on a phone: no diacritics.
+	step(t, ctx, "search without diacritics", chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "thuy duong\n"))
+	waitPage(t, ctx, "/vi/admin/members?q=thuy+duong")
+	mustSay(t, ctx, name, "1 kết quả")
+	shoot(t, ctx, "members-search")
 	step(t, ctx, "open the admin home", chromedp.Navigate(s.base+"/vi/admin/"))
 	mustSay(t, ctx, "Hội nghị đang diễn ra", "Hội nghị trực tuyến toàn quốc quán triệt Nghị quyết")
 	shoot(t, ctx, "admin-home")
