@@ -1,8 +1,13 @@
 package attendance
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // Searching by name must find "Nguyễn Văn Đức" from "nguyen van duc": people type
@@ -46,4 +51,18 @@ func Fold(s string) string {
 		}
 		return unicode.ToLower(r)
 	}, s)
+}
+
+// vietnamese collators order names as Vietnamese does: a ă â b c d đ e ê …, marks and
+// tones after the letters. A collator serves one goroutine at a time.
+var vietnamese = sync.Pool{New: func() any { return collate.New(language.Vietnamese) }}
+
+// NameKey is the sort key of a name in Vietnamese order: comparing keys byte by byte
+// orders the names as a Vietnamese reader expects ("Đặng" after "Dương", "Ánh" before
+// "Bình"), which the databases' byte order of UTF-8 does not.
+func NameKey(name string) []byte {
+	c := vietnamese.Get().(*collate.Collator)
+	defer vietnamese.Put(c)
+	var buf collate.Buffer
+	return slices.Clone(c.KeyFromString(&buf, name))
 }

@@ -1,6 +1,8 @@
 package attendance
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 	"unicode"
 
@@ -45,5 +47,16 @@ func TestFold_EveryVietnameseLetter(t *testing.T) {
 	}
 	if n, m := len([]rune(FoldFrom)), len([]rune(FoldTo)); n != m+8 {
 		t.Errorf("FoldFrom has %d letters and FoldTo %d: want 8 combining marks more", n, m)
+	}
+}
+
+// TestNameKey: names in Vietnamese order, which byte order gets wrong.
+func TestNameKey(t *testing.T) {
+	want := []string{"Bùi Văn An", "Dương Văn Cường", "Đặng Văn Bình", "Lê Thị Ánh", "Lê Thị Anh Thư", "Vũ Thị Yến"}
+	got := slices.Clone(want)
+	slices.Reverse(got)
+	slices.SortFunc(got, func(a, b string) int { return bytes.Compare(NameKey(a), NameKey(b)) })
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted by NameKey: %q, want %q", got, want)
 	}
 }

@@ -34,9 +34,11 @@ type Member struct {
 	Exempt         bool     `gorm:"not null"`
 	Phone          string   `gorm:"size:32;not null"`
 	PINHash        string   `gorm:"column:pin_hash;size:200;not null"`
-	Active         bool     `gorm:"not null"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// NameKey orders members by name in Vietnamese order (NameKey); Normalize sets it.
+	NameKey   []byte `gorm:"column:full_name_key" json:"-"`
+	Active    bool   `gorm:"not null"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 var (
@@ -45,11 +47,13 @@ var (
 	pinRe        = regexp.MustCompile(`^[0-9]{4,8}$`)
 )
 
-// Normalize trims the member's text fields. Names are kept byte-exact otherwise.
+// Normalize trims the member's text fields and sets the name's sort key. Names are
+// kept byte-exact otherwise.
 func (m *Member) Normalize() {
 	m.Code = strings.TrimSpace(m.Code)
 	m.FullName = strings.TrimSpace(m.FullName)
 	m.Phone = strings.TrimSpace(m.Phone)
+	m.NameKey = NameKey(m.FullName)
 	if m.Position == "" {
 		m.Position = PositionMember
 	}

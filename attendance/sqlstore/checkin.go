@@ -347,7 +347,7 @@ func (db *DB) PointRoster(ctx context.Context, pointID int64) ([]attendance.Rost
 	err := db.invitationViews(ctx).
 		Where("invitations.conference_id = ? AND (invitations.point_id = ? OR invitations.member_id IN (SELECT member_id FROM check_ins WHERE point_id = ? AND undone_at IS NULL))",
 			p.ConferenceID, pointID, pointID).
-		Order("members.full_name, invitations.id").Find(&views).Error
+		Order("members.full_name_key, members.full_name, invitations.id").Find(&views).Error
 	if err != nil {
 		return nil, translate(err, "point roster")
 	}

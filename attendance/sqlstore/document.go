@@ -102,7 +102,7 @@ func (db *DB) PointMaterials(ctx context.Context, pointID int64) ([]attendance.M
 	}
 	var views []attendance.InvitationView
 	err := db.invitationViews(ctx).Where("invitations.conference_id = ? AND invitations.point_id = ?", p.ConferenceID, pointID).
-		Order("members.full_name, invitations.id").Find(&views).Error
+		Order("members.full_name_key, members.full_name, invitations.id").Find(&views).Error
 	if err != nil {
 		return nil, translate(err, "point invitations")
 	}

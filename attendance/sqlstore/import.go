@@ -38,6 +38,7 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 			}
 			m := attendance.Member{Code: r.Code, FullName: r.FullName, OrganizationID: orgID, Position: r.Position,
 				Exempt: r.Exempt, Phone: r.Phone, Active: r.Active}
+			m.Normalize()
 			if err := m.Validate(); err != nil {
 				for _, f := range err.(*attendance.ValidationError).Fields {
 					f.Line = r.Line
@@ -61,7 +62,7 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 			return &attendance.ValidationError{Fields: problems}
 		}
-		cols := []string{"full_name", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
+		cols := []string{"full_name", "full_name_key", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
 		if err := upsertMembers(tx, withoutPIN, cols); err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ func (db *DB) Invitations(ctx context.Context, f attendance.InvitationFilter) (a
 		q = q.Where("invitations.member_id = ?", f.MemberID)
 	}
 	q = db.contains(q, f.Query, "~members.full_name", "members.code")
-	l, err := list[attendance.InvitationView](q, f.Page, "points.name, members.full_name, invitations.id")
+	l, err := list[attendance.InvitationView](q, f.Page, "points.name, members.full_name_key, members.full_name, invitations.id")
 	return l, translate(err, "list invitations")
 }
 

@@ -61,7 +61,7 @@ func (db *DB) Members(ctx context.Context, f attendance.MemberFilter) (attendanc
 		q = q.Where("exempt = ?", *f.Exempt)
 	}
 	q = db.contains(q, f.Query, "~full_name", "code", "phone")
-	l, err := list[attendance.Member](q, f.Page, "full_name, id")
+	l, err := list[attendance.Member](q, f.Page, "full_name_key, full_name, id")
 	return l, translate(err, "list members")
 }
 
@@ -81,7 +81,7 @@ func (db *DB) UpdateMember(ctx context.Context, m *attendance.Member, pin string
 			return err
 		}
 		m.CreatedAt, m.PINHash = old.CreatedAt, old.PINHash
-		cols := []string{"code", "full_name", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
+		cols := []string{"code", "full_name", "full_name_key", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
 		if pin != "" {
 			m.PINHash = db.hashPIN(pin)
 			cols = append(cols, "pin_hash")

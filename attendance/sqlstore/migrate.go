@@ -20,6 +20,7 @@ var migrations = []*gormigrate.Migration{
 	absenceMigration,
 	deviceMigration,
 	searchMigration,
+	nameKeyMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

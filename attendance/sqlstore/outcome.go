@@ -141,7 +141,7 @@ func scanInvitationViews(q *gorm.DB, conferenceID int64, capacity int) ([]attend
 			i.created_at, i.updated_at, m.code, m.full_name, m.position, m.exempt, m.organization_id, p.name
 		FROM invitations i JOIN members m ON m.id = i.member_id JOIN points p ON p.id = i.point_id
 		WHERE i.conference_id = ? AND i.removed_at IS NULL
-		ORDER BY p.name, m.full_name, i.id`, conferenceID).Rows()
+		ORDER BY p.name, m.full_name_key, m.full_name, i.id`, conferenceID).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -107,3 +107,59 @@ func TestDB_SearchWithoutDiacritics(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_NameOrder: members come in Vietnamese order ("Dương" before "Đặng", "Ánh"
+// before "Yến"), however they were written: created, imported, renamed.
+func TestDB_NameOrder(t *testing.T) {
+	testdb.Each(t, clock(), func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		all := attendance.Scope{All: true}
+		cell := mustOrg(t, db, nil, "A", "Chi bộ A", attendance.KindChiBo)
+		vu := mustMember(t, db, cell.ID, "M1", "Vũ Thị Yến", attendance.PositionMember)
+		mustMember(t, db, cell.ID, "M2", "Đặng Văn Bình", attendance.PositionMember)
+		mustMember(t, db, cell.ID, "M3", "Lê Thị Ánh", attendance.PositionMember)
+		if _, err := db.ImportMembers(ctx, []attendance.RosterRow{
+			{Line: 2, Code: "M4", FullName: "Dương Văn Cường", OrgRef: "A", Position: attendance.PositionMember, Active: true},
+			{Line: 3, Code: "M5", FullName: "Bùi Văn An", OrgRef: "A", Position: attendance.PositionMember, Active: true},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		conf := attendance.Conference{Title: "Hội nghị", StartsAt: t0, EndsAt: t0.Add(time.Hour)}
+		if err := db.CreateConference(ctx, &conf); err != nil {
+			t.Fatal(err)
+		}
+		point := attendance.Point{ConferenceID: conf.ID, Name: "Điểm cầu A", OrganizationIDs: []int64{cell.ID}}
+		if err := db.CreatePoint(ctx, &point); err != nil {
+			t.Fatal(err)
+		}
+		order := func() (members, roster []string) {
+			l, err := db.Members(ctx, attendance.MemberFilter{Scope: all})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range l.Items {
+				members = append(members, m.FullName)
+			}
+			r, err := db.PointRoster(ctx, point.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range r {
+				roster = append(roster, e.Invitation.FullName)
+			}
+			return members, roster
+		}
+		want := []string{"Bùi Văn An", "Dương Văn Cường", "Đặng Văn Bình", "Lê Thị Ánh", "Vũ Thị Yến"}
+		if members, roster := order(); !slices.Equal(members, want) || !slices.Equal(roster, want) {
+			t.Errorf("members %q, roster %q; want %q", members, roster, want)
+		}
+		vu.FullName = "Âu Thị Yến"
+		if err := db.UpdateMember(ctx, &vu, ""); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{"Âu Thị Yến", "Bùi Văn An", "Dương Văn Cường", "Đặng Văn Bình", "Lê Thị Ánh"}
+		if members, _ := order(); !slices.Equal(members, want) {
+			t.Errorf("after a rename: %q, want %q", members, want)
+		}
+	})
+}
