@@ -40,7 +40,7 @@ func toDelegation(v attendance.DelegationView) delegationJSON {
 		SubstituteID: d.SubstituteID, SubstituteCode: v.SubstituteCode, SubstituteName: v.SubstituteName,
 		Reason: d.Reason, Status: d.Status, FiledByAccountID: d.FiledByAccountID, FiledByMemberID: d.FiledByMemberID,
 		DecidedByAccountID: d.DecidedByAccountID, DecidedByMemberID: d.DecidedByMemberID, DecidedAt: d.DecidedAt,
-		Note: d.Note, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Note: d.DecisionNote, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 // handleDelegationCreate handles POST /api/v1/delegations {"conferenceId","memberId",

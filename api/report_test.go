@@ -179,8 +179,8 @@ func mustReportWorld(t *testing.T, tg testdb.Target) *rtWorld {
 		&[]attendance.CheckIn{ci(w.secA, w.pointA, rtT0.Add(-10*time.Minute)), manual,
 			ci(w.secB, w.pointB, rtT0.Add(-5*time.Minute))},
 		&[]attendance.AbsenceRequest{{ConferenceID: w.conf.ID, MemberID: w.yen.ID, Kind: attendance.KindRequest,
-			Category: attendance.CategoryOmDau, Reason: "Nằm viện điều trị, có giấy ra viện", Status: attendance.DecisionApproved,
-			DecidedByAccountID: &office.ID, DecidedAt: &decided, DecisionNote: "Đồng ý"}},
+			Category: attendance.CategoryOmDau, Reason: "Nằm viện điều trị, có giấy ra viện",
+			Decision: attendance.Decision{Status: attendance.DecisionApproved, DecidedByAccountID: &office.ID, DecidedAt: &decided, DecisionNote: "Đồng ý"}}},
 		&[]attendance.PresenceInterval{{ConferenceID: w.conf.ID, PointID: w.pointA.ID, ConnID: "a", ChairMemberID: &w.secA.ID,
 			StartedAt: rtT0.Add(-25 * time.Minute), LastSeenAt: rtT0}},
 	}

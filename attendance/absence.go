@@ -79,6 +79,49 @@ const (
 // most one open absence request (and one open delegation) per conference.
 func (s DecisionStatus) Open() bool { return s == DecisionPending || s == DecisionApproved }
 
+// Decision is where what a member files for a chair to decide stands (an absence
+// request, a delegation): pending until its member withdraws it or it is decided. The
+// rules of both live here; the records embed it.
+type Decision struct {
+	Status             DecisionStatus `gorm:"size:16;not null"`
+	DecidedByAccountID *int64
+	DecidedByMemberID  *int64
+	DecidedAt          *time.Time
+	DecisionNote       string `gorm:"size:2000;not null"`
+}
+
+// Withdraw takes back a pending decision of member: only that member may (ErrForbidden);
+// one no longer pending is ErrAlreadyDecided.
+func (d *Decision) Withdraw(p Principal, member int64) error {
+	if p.MemberID == 0 || p.MemberID != member {
+		return ErrForbidden
+	}
+	if d.Status != DecisionPending {
+		return fmt.Errorf("%s: %w", d.Status, ErrAlreadyDecided)
+	}
+	d.Status = DecisionWithdrawn
+	return nil
+}
+
+// Decide records p's approval or rejection, with its note, at now. One no longer
+// pending is ErrAlreadyDecided. Whether p may decide is the store's to tell (it needs
+// the member's point and chairs).
+func (d *Decision) Decide(p Principal, approved bool, note string, now time.Time) error {
+	if d.Status != DecisionPending {
+		return fmt.Errorf("%s: %w", d.Status, ErrAlreadyDecided)
+	}
+	d.Status = DecisionRejected
+	if approved {
+		d.Status = DecisionApproved
+	}
+	d.DecidedByAccountID, d.DecidedByMemberID = p.Actor()
+	d.DecidedAt, d.DecisionNote = &now, note
+	return nil
+}
+
+// DecisionColumns are the columns Decide changes.
+var DecisionColumns = []string{"status", "decided_by_account_id", "decided_by_member_id", "decided_at", "decision_note"}
+
 // The bounds of requests and their attachments.
 const (
 	MaxReasonLength   = 2000     // runes of a reason or a decision note
@@ -101,22 +144,18 @@ var AttachmentTypes = map[string]string{
 // DecidedByAccountID and DecidedByMemberID is set once decided. FiledBy… say who
 // filed it: the member, or someone on their behalf.
 type AbsenceRequest struct {
-	ID                 int64           `gorm:"primaryKey"`
-	ConferenceID       int64           `gorm:"not null;index"`
-	MemberID           int64           `gorm:"not null;index"`
-	Kind               AbsenceKind     `gorm:"size:16;not null"`
-	Category           AbsenceCategory `gorm:"size:16;not null"`
-	Reason             string          `gorm:"size:2000;not null"`
-	Status             DecisionStatus  `gorm:"size:16;not null;index"`
-	FiledByAccountID   *int64
-	FiledByMemberID    *int64
-	DecidedByAccountID *int64
-	DecidedByMemberID  *int64
-	DecidedAt          *time.Time
-	DecisionNote       string `gorm:"size:2000;not null"`
-	Overturned         bool   `gorm:"not null"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	ID           int64           `gorm:"primaryKey"`
+	ConferenceID int64           `gorm:"not null;index"`
+	MemberID     int64           `gorm:"not null;index"`
+	Kind         AbsenceKind     `gorm:"size:16;not null"`
+	Category     AbsenceCategory `gorm:"size:16;not null"`
+	Reason       string          `gorm:"size:2000;not null"`
+	Decision
+	FiledByAccountID *int64
+	FiledByMemberID  *int64
+	Overturned       bool `gorm:"not null"`
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // AbsenceAttachment is a supporting document of an absence request, kept in the

@@ -203,3 +203,41 @@ func TestDecisionStatus_Open(t *testing.T) {
 		}
 	}
 }
+
+// TestDecision: the transitions every filed request shares.
+func TestDecision(t *testing.T) {
+	now := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
+	member := Principal{Role: RoleMember, MemberID: 10}
+	chair := Principal{Role: RoleChair, MemberID: 20}
+	office := Principal{Role: RoleOrganizer, AccountID: 3}
+
+	d := Decision{Status: DecisionPending}
+	if err := d.Withdraw(chair, 10); !errors.Is(err, ErrForbidden) || d.Status != DecisionPending {
+		t.Errorf("another withdraws: %v, %s", err, d.Status)
+	}
+	if err := d.Withdraw(member, 10); err != nil || d.Status != DecisionWithdrawn {
+		t.Errorf("the member withdraws: %v, %s", err, d.Status)
+	}
+	if err := d.Withdraw(member, 10); !errors.Is(err, ErrAlreadyDecided) {
+		t.Errorf("withdrawn twice: %v", err)
+	}
+	if err := d.Decide(chair, true, "", now); !errors.Is(err, ErrAlreadyDecided) {
+		t.Errorf("deciding a withdrawn one: %v", err)
+	}
+
+	d = Decision{Status: DecisionPending}
+	if err := d.Decide(chair, true, "Đồng ý", now); err != nil || d.Status != DecisionApproved ||
+		d.DecidedByMemberID == nil || *d.DecidedByMemberID != 20 || d.DecidedByAccountID != nil ||
+		!d.DecidedAt.Equal(now) || d.DecisionNote != "Đồng ý" {
+		t.Errorf("the chair approves: %v, %+v", err, d)
+	}
+	if err := d.Decide(office, false, "Không", now); !errors.Is(err, ErrAlreadyDecided) || d.Status != DecisionApproved {
+		t.Errorf("decided twice: %v, %s", err, d.Status)
+	}
+
+	d = Decision{Status: DecisionPending}
+	if err := d.Decide(office, false, "Lý do không chính đáng", now); err != nil || d.Status != DecisionRejected ||
+		d.DecidedByAccountID == nil || *d.DecidedByAccountID != 3 || d.DecidedByMemberID != nil {
+		t.Errorf("the office rejects: %v, %+v", err, d)
+	}
+}

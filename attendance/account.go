@@ -83,6 +83,20 @@ type Principal struct {
 	OrgIDs []int64
 }
 
+// Actor is who p is in a record's "by" columns: the account for staff, else the
+// member; the other is nil.
+func (p Principal) Actor() (account, member *int64) {
+	if p.AccountID != 0 {
+		id := p.AccountID
+		return &id, nil
+	}
+	if p.MemberID != 0 {
+		id := p.MemberID
+		return nil, &id
+	}
+	return nil, nil
+}
+
 // Staff reports whether p signed in with a staff account.
 func (p Principal) Staff() bool { return p.AccountID != 0 }
 

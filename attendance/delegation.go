@@ -10,20 +10,16 @@ import (
 // check-in answers the invitation, and the substitute must open the materials. The
 // approver rules are those of absence requests.
 type Delegation struct {
-	ID                 int64          `gorm:"primaryKey"`
-	ConferenceID       int64          `gorm:"not null;index"`
-	MemberID           int64          `gorm:"not null;index"`
-	SubstituteID       int64          `gorm:"not null;index"`
-	Reason             string         `gorm:"size:2000;not null"`
-	Status             DecisionStatus `gorm:"size:16;not null"`
-	FiledByAccountID   *int64
-	FiledByMemberID    *int64
-	DecidedByAccountID *int64
-	DecidedByMemberID  *int64
-	DecidedAt          *time.Time
-	Note               string `gorm:"size:2000;not null"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	ID           int64  `gorm:"primaryKey"`
+	ConferenceID int64  `gorm:"not null;index"`
+	MemberID     int64  `gorm:"not null;index"`
+	SubstituteID int64  `gorm:"not null;index"`
+	Reason       string `gorm:"size:2000;not null"`
+	Decision
+	FiledByAccountID *int64
+	FiledByMemberID  *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // DelegationInput is a delegation as filed. MemberID 0 means the caller themselves.

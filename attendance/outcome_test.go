@@ -33,13 +33,13 @@ func out(ci *CheckIn, t time.Time) *CheckIn {
 }
 
 func absence(s DecisionStatus) *AbsenceRequest {
-	return &AbsenceRequest{ID: 7, ConferenceID: 1, MemberID: 10, Status: s}
+	return &AbsenceRequest{ID: 7, ConferenceID: 1, MemberID: 10, Decision: Decision{Status: s}}
 }
 
 func approved() *AbsenceRequest { return absence(DecisionApproved) }
 
 func delegation(s DecisionStatus) *Delegation {
-	return &Delegation{ID: 8, ConferenceID: 1, MemberID: 10, SubstituteID: 11, Status: s}
+	return &Delegation{ID: 8, ConferenceID: 1, MemberID: 10, SubstituteID: 11, Decision: Decision{Status: s}}
 }
 
 // substitute is the substitute's check-in at t.

@@ -155,7 +155,7 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	switch {
 	case useDelegation:
 		r := AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status,
-			Note: d.Note, FiledAt: d.CreatedAt, Substitute: names.Members[d.SubstituteID].FullName}
+			Note: d.DecisionNote, FiledAt: d.CreatedAt, Substitute: names.Members[d.SubstituteID].FullName}
 		if d.Status == DecisionApproved || d.Status == DecisionRejected {
 			r.DecidedBy, r.DecidedAt = names.decider(d.DecidedByAccountID, d.DecidedByMemberID), d.DecidedAt
 		}

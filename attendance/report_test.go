@@ -127,7 +127,7 @@ func rpInput(status ConferenceStatus, now time.Time) ReportInput {
 	}
 	req := func(id int64, member int64, cat AbsenceCategory, reason string) *AbsenceRequest {
 		return &AbsenceRequest{ID: id, ConferenceID: 7, MemberID: member, Kind: KindRequest, Category: cat, Reason: reason,
-			Status: DecisionPending, CreatedAt: rpAt(6, 0)}
+			Decision: Decision{Status: DecisionPending}, CreatedAt: rpAt(6, 0)}
 	}
 	p1, p2, p3, p4 := rpPoints[0].Name, rpPoints[1].Name, rpPoints[2].Name, rpPoints[3].Name
 	rejected := req(3, rpTung.id, CategoryKhac, "Bận việc riêng")
@@ -157,7 +157,7 @@ func rpInput(status ConferenceStatus, now time.Time) ReportInput {
 	at(rpP2, p2, rpBinh, OutcomeInput{Absence: approvedBy(req(5, rpBinh.id, CategoryCongTac, "Đi công tác tại Hà Nội theo Quyết định số 15-QĐ/ĐUK"), nil, &rpDuong.id)})
 	at(rpP2, p2, rpLan, OutcomeInput{CheckIn: rpCheckIn(rpLan.id, rpP2, rpAt(7, 35)), Answered: all, OpenedMaterials: true})
 	dg := &Delegation{ID: 9, ConferenceID: 7, MemberID: rpKhoa.id, SubstituteID: rpSub.id, Reason: "Trực cơ quan",
-		Status: DecisionApproved, DecidedByMemberID: &rpLan.id, DecidedAt: &decided, CreatedAt: rpAt(6, 30)}
+		Decision: Decision{Status: DecisionApproved, DecidedByMemberID: &rpLan.id, DecidedAt: &decided}, CreatedAt: rpAt(6, 30)}
 	at(rpP2, p2, rpKhoa, OutcomeInput{Delegation: dg, SubstituteCheckIn: rpCheckIn(rpSub.id, rpP2, rpAt(7, 55)),
 		SubstituteAnswered: all, SubstituteOpenedMaterials: true})
 	at(rpP2, p2, rpMai, OutcomeInput{CheckIn: manual, Answered: all})
@@ -165,8 +165,8 @@ func rpInput(status ConferenceStatus, now time.Time) ReportInput {
 
 	at(rpP3, p3, rpSon, OutcomeInput{CheckIn: rpCheckIn(rpSon.id, rpP3, rpAt(7, 50)), Answered: all, OpenedMaterials: true})
 	at(rpP3, p3, rpHung, OutcomeInput{})
-	pd := &Delegation{ID: 10, ConferenceID: 7, MemberID: rpVy.id, SubstituteID: rpSub.id, Reason: "Con ốm", Status: DecisionPending,
-		CreatedAt: rpAt(7, 0)}
+	pd := &Delegation{ID: 10, ConferenceID: 7, MemberID: rpVy.id, SubstituteID: rpSub.id, Reason: "Con ốm",
+		Decision: Decision{Status: DecisionPending}, CreatedAt: rpAt(7, 0)}
 	at(rpP3, p3, rpVy, OutcomeInput{Delegation: pd})
 	_ = p4
 
@@ -485,8 +485,8 @@ func TestBuildMemberReport(t *testing.T) {
 	c3.StartsAt, c3.EndsAt = c1.StartsAt.Add(-48*time.Hour), c1.EndsAt.Add(-48*time.Hour)
 	c1.Title, c2.Title, c3.Title = "Hội nghị B", "Hội nghị C", "Hội nghị A"
 	decided := rpAt(7, 0)
-	ex := &AbsenceRequest{ID: 1, Kind: KindExplanation, Category: CategoryOmDau, Reason: "Sốt cao", Status: DecisionApproved,
-		DecidedByAccountID: rpPtr(int64(500)), DecidedAt: &decided}
+	ex := &AbsenceRequest{ID: 1, Kind: KindExplanation, Category: CategoryOmDau, Reason: "Sốt cao",
+		Decision: Decision{Status: DecisionApproved, DecidedByAccountID: rpPtr(int64(500)), DecidedAt: &decided}}
 	os := []InvitationOutcome{
 		rpOutcome(&c1, 1, "Điểm cầu 1", rpDuc, OutcomeInput{Absence: ex}),
 		rpOutcome(&c2, 2, "Điểm cầu 2", rpDuc, OutcomeInput{CheckIn: rpCheckIn(rpDuc.id, 2, c2.StartsAt.Add(20*time.Minute)), Now: c2.StartsAt.Add(time.Hour)}),

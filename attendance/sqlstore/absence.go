@@ -168,8 +168,9 @@ func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attend
 		}
 		now := db.now().UTC()
 		a = attendance.AbsenceRequest{ConferenceID: conf.ID, MemberID: in.MemberID, Kind: conf.KindAt(now),
-			Category: in.Category, Reason: in.Reason, Status: attendance.DecisionPending, CreatedAt: now, UpdatedAt: now}
-		setBy(&a.FiledByAccountID, &a.FiledByMemberID, p)
+			Category: in.Category, Reason: in.Reason, Decision: attendance.Decision{Status: attendance.DecisionPending},
+			CreatedAt: now, UpdatedAt: now}
+		a.FiledByAccountID, a.FiledByMemberID = p.Actor()
 		if err := tx.Create(&a).Error; err != nil {
 			return translate(err, "file absence")
 		}
@@ -293,14 +294,11 @@ func changeRecord[T any](db *DB, ctx context.Context, p attendance.Principal, id
 func (db *DB) WithdrawAbsence(ctx context.Context, p attendance.Principal, id int64) (attendance.AbsenceRequest, error) {
 	var out attendance.AbsenceRequest
 	err := db.changeAbsence(ctx, p, id, func(tx *gorm.DB, a *attendance.AbsenceRequest, _ attendance.Conference) error {
-		if p.MemberID == 0 || p.MemberID != a.MemberID {
-			return fmt.Errorf("withdraw absence %d: %w", id, attendance.ErrForbidden)
-		}
-		if a.Status != attendance.DecisionPending {
-			return fmt.Errorf("withdraw absence %d (%s): %w", id, a.Status, attendance.ErrAlreadyDecided)
-		}
 		before := snapAbsence(*a)
-		a.Status, a.UpdatedAt = attendance.DecisionWithdrawn, db.now().UTC()
+		if err := a.Withdraw(p, a.MemberID); err != nil {
+			return fmt.Errorf("withdraw absence %d: %w", id, err)
+		}
+		a.UpdatedAt = db.now().UTC()
 		if err := tx.Model(a).Select("status", "updated_at").Updates(a).Error; err != nil {
 			return translate(err, "withdraw absence")
 		}
@@ -321,24 +319,16 @@ func (db *DB) DecideAbsence(ctx context.Context, p attendance.Principal, id int6
 		return out, err
 	}
 	err := db.changeAbsence(ctx, p, id, func(tx *gorm.DB, a *attendance.AbsenceRequest, conf attendance.Conference) error {
-		if a.Status != attendance.DecisionPending {
-			return fmt.Errorf("decide absence %d (%s): %w", id, a.Status, attendance.ErrAlreadyDecided)
+		before := snapAbsence(*a)
+		now := db.now().UTC()
+		if err := a.Decide(p, approved, note, now); err != nil {
+			return fmt.Errorf("decide absence %d: %w", id, err)
 		}
 		if err := canDecide(tx, p, conf, a.MemberID); err != nil {
 			return fmt.Errorf("decide absence %d: %w", id, err)
 		}
-		before := snapAbsence(*a)
-		now := db.now().UTC()
-		a.Status = attendance.DecisionRejected
-		if approved {
-			a.Status = attendance.DecisionApproved
-		}
-		a.DecidedByAccountID, a.DecidedByMemberID = nil, nil
-		setBy(&a.DecidedByAccountID, &a.DecidedByMemberID, p)
-		a.DecidedAt, a.DecisionNote, a.UpdatedAt = &now, note, now
-		err := tx.Model(a).Select("status", "decided_by_account_id", "decided_by_member_id", "decided_at",
-			"decision_note", "updated_at").Updates(a).Error
-		if err != nil {
+		a.UpdatedAt = now
+		if err := tx.Model(a).Select(append(attendance.DecisionColumns, "updated_at")).Updates(a).Error; err != nil {
 			return translate(err, "decide absence")
 		}
 		out = *a

@@ -169,7 +169,7 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 	if kind != "" {
 		ev := attendance.CheckInEvent{ConferenceID: conf.ID, PointID: in.PointID, MemberID: in.MemberID, Kind: kind,
 			At: now, Reason: in.Reason}
-		setBy(&ev.ByAccountID, &ev.ByMemberID, in.By)
+		ev.ByAccountID, ev.ByMemberID = in.By.Actor()
 		if err := tx.Create(&ev).Error; err != nil {
 			return out, translate(err, "record check-in event")
 		}
@@ -199,7 +199,7 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 func (db *DB) newCheckIn(conf attendance.Conference, in attendance.CheckInInput, now time.Time, shared bool) attendance.CheckIn {
 	ci := attendance.CheckIn{ConferenceID: conf.ID, MemberID: in.MemberID, PointID: in.PointID, At: now,
 		Method: in.Method, DeviceID: in.DeviceID, Reason: in.Reason, SharedDevice: shared, UpdatedAt: now}
-	setBy(&ci.ByAccountID, &ci.ByMemberID, in.By)
+	ci.ByAccountID, ci.ByMemberID = in.By.Actor()
 	return ci
 }
 
@@ -233,16 +233,6 @@ func lockCheckIn(tx *gorm.DB, conferenceID, memberID int64) (attendance.CheckIn,
 	}
 	err := q.Where("conference_id = ? AND member_id = ?", conferenceID, memberID).First(&ci).Error
 	return ci, translate(err, "find check-in")
-}
-
-func setBy(account, member **int64, p attendance.Principal) {
-	if p.AccountID != 0 {
-		id := p.AccountID
-		*account = &id
-	} else if p.MemberID != 0 {
-		id := p.MemberID
-		*member = &id
-	}
 }
 
 // CheckInByID returns a check-in (ErrNotFound).
@@ -324,7 +314,7 @@ func (db *DB) changeCheckIn(ctx context.Context, id int64, reason string, needRe
 		}
 		ev := attendance.CheckInEvent{ConferenceID: ci.ConferenceID, PointID: ci.PointID, MemberID: ci.MemberID, Kind: kind,
 			At: now, Reason: reason}
-		setBy(&ev.ByAccountID, &ev.ByMemberID, by)
+		ev.ByAccountID, ev.ByMemberID = by.Actor()
 		if err := tx.Create(&ev).Error; err != nil {
 			return translate(err, "record check-in event")
 		}

@@ -27,7 +27,7 @@ type delegationSnapshot struct {
 func snapDelegation(d attendance.Delegation) delegationSnapshot {
 	return delegationSnapshot{Member: d.MemberID, Conference: d.ConferenceID, Substitute: d.SubstituteID,
 		Reason: d.Reason, Status: string(d.Status), DecidedByAccountID: d.DecidedByAccountID,
-		DecidedByMemberID: d.DecidedByMemberID, DecidedAt: utc(d.DecidedAt), Note: d.Note}
+		DecidedByMemberID: d.DecidedByMemberID, DecidedAt: utc(d.DecidedAt), Note: d.DecisionNote}
 }
 
 // FileDelegation files an invited member's delegation to a substitute, and audits it.
@@ -69,8 +69,8 @@ func (db *DB) FileDelegation(ctx context.Context, p attendance.Principal, in att
 		}
 		now := db.now().UTC()
 		d = attendance.Delegation{ConferenceID: conf.ID, MemberID: in.MemberID, SubstituteID: in.SubstituteID,
-			Reason: in.Reason, Status: attendance.DecisionPending, CreatedAt: now, UpdatedAt: now}
-		setBy(&d.FiledByAccountID, &d.FiledByMemberID, p)
+			Reason: in.Reason, Decision: attendance.Decision{Status: attendance.DecisionPending}, CreatedAt: now, UpdatedAt: now}
+		d.FiledByAccountID, d.FiledByMemberID = p.Actor()
 		if err := tx.Create(&d).Error; err != nil {
 			return translate(err, "file delegation")
 		}
@@ -125,14 +125,11 @@ func (db *DB) changeDelegation(ctx context.Context, p attendance.Principal, id i
 func (db *DB) WithdrawDelegation(ctx context.Context, p attendance.Principal, id int64) (attendance.Delegation, error) {
 	var out attendance.Delegation
 	err := db.changeDelegation(ctx, p, id, func(tx *gorm.DB, d *attendance.Delegation, _ attendance.Conference) error {
-		if p.MemberID == 0 || p.MemberID != d.MemberID {
-			return fmt.Errorf("withdraw delegation %d: %w", id, attendance.ErrForbidden)
-		}
-		if d.Status != attendance.DecisionPending {
-			return fmt.Errorf("withdraw delegation %d (%s): %w", id, d.Status, attendance.ErrAlreadyDecided)
-		}
 		before := snapDelegation(*d)
-		d.Status, d.UpdatedAt = attendance.DecisionWithdrawn, db.now().UTC()
+		if err := d.Withdraw(p, d.MemberID); err != nil {
+			return fmt.Errorf("withdraw delegation %d: %w", id, err)
+		}
+		d.UpdatedAt = db.now().UTC()
 		if err := tx.Model(d).Select("status", "updated_at").Updates(d).Error; err != nil {
 			return translate(err, "withdraw delegation")
 		}
@@ -153,8 +150,10 @@ func (db *DB) DecideDelegation(ctx context.Context, p attendance.Principal, id i
 		return out, err
 	}
 	err := db.changeDelegation(ctx, p, id, func(tx *gorm.DB, d *attendance.Delegation, conf attendance.Conference) error {
-		if d.Status != attendance.DecisionPending {
-			return fmt.Errorf("decide delegation %d (%s): %w", id, d.Status, attendance.ErrAlreadyDecided)
+		before := snapDelegation(*d)
+		now := db.now().UTC()
+		if err := d.Decide(p, approved, note, now); err != nil {
+			return fmt.Errorf("decide delegation %d: %w", id, err)
 		}
 		if p.MemberID != 0 && p.MemberID == d.SubstituteID {
 			return fmt.Errorf("decide delegation %d: %w", id, attendance.ErrSelfApproval)
@@ -162,18 +161,8 @@ func (db *DB) DecideDelegation(ctx context.Context, p attendance.Principal, id i
 		if err := canDecide(tx, p, conf, d.MemberID); err != nil {
 			return fmt.Errorf("decide delegation %d: %w", id, err)
 		}
-		before := snapDelegation(*d)
-		now := db.now().UTC()
-		d.Status = attendance.DecisionRejected
-		if approved {
-			d.Status = attendance.DecisionApproved
-		}
-		d.DecidedByAccountID, d.DecidedByMemberID = nil, nil
-		setBy(&d.DecidedByAccountID, &d.DecidedByMemberID, p)
-		d.DecidedAt, d.Note, d.UpdatedAt = &now, note, now
-		err := tx.Model(d).Select("status", "decided_by_account_id", "decided_by_member_id", "decided_at",
-			"note", "updated_at").Updates(d).Error
-		if err != nil {
+		d.UpdatedAt = now
+		if err := tx.Model(d).Select(append(attendance.DecisionColumns, "updated_at")).Updates(d).Error; err != nil {
 			return translate(err, "decide delegation")
 		}
 		out = *d

@@ -21,6 +21,7 @@ var migrations = []*gormigrate.Migration{
 	deviceMigration,
 	searchMigration,
 	nameKeyMigration,
+	decisionMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

@@ -122,7 +122,8 @@ func TestDB_ConferenceOutcomes(t *testing.T) {
 					st = attendance.DecisionPending
 				}
 				absences = append(absences, attendance.AbsenceRequest{ConferenceID: conf.ID, MemberID: m.ID,
-					Kind: attendance.KindRequest, Category: attendance.CategoryCongTac, Reason: "Công tác", Status: st})
+					Kind: attendance.KindRequest, Category: attendance.CategoryCongTac, Reason: "Công tác",
+					Decision: attendance.Decision{Status: st}})
 				continue
 			case 7, 9:
 				continue

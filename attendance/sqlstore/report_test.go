@@ -92,13 +92,15 @@ func mustReportFixture(t *testing.T, db *sqlstore.DB, clk *movableClock) reportF
 	}
 	absences := []attendance.AbsenceRequest{
 		{ConferenceID: f.conf.ID, MemberID: f.yen.ID, Kind: attendance.KindRequest, Category: attendance.CategoryOmDau,
-			Reason: "Nằm viện điều trị", Status: attendance.DecisionApproved, DecidedByAccountID: &f.office.ID, DecidedAt: &decided,
-			DecisionNote: "Đồng ý"},
+			Reason:   "Nằm viện điều trị",
+			Decision: attendance.Decision{Status: attendance.DecisionApproved, DecidedByAccountID: &f.office.ID, DecidedAt: &decided, DecisionNote: "Đồng ý"}},
 		{ConferenceID: f.conf.ID, MemberID: f.secB.ID, Kind: attendance.KindRequest, Category: attendance.CategoryCongTac,
-			Reason: "Đi công tác Hà Nội", Status: attendance.DecisionApproved, DecidedByMemberID: &f.secA.ID, DecidedAt: &decided},
+			Reason:   "Đi công tác Hà Nội",
+			Decision: attendance.Decision{Status: attendance.DecisionApproved, DecidedByMemberID: &f.secA.ID, DecidedAt: &decided}},
 	}
 	delegations := []attendance.Delegation{{ConferenceID: f.conf.ID, MemberID: f.khoa.ID, SubstituteID: f.sub.ID,
-		Reason: "Trực cơ quan", Status: attendance.DecisionApproved, DecidedByMemberID: &f.depB.ID, DecidedAt: &decided}}
+		Reason:   "Trực cơ quan",
+		Decision: attendance.Decision{Status: attendance.DecisionApproved, DecidedByMemberID: &f.depB.ID, DecidedAt: &decided}}}
 	down, back := t0.Add(30*time.Minute), t0.Add(40*time.Minute)
 	presence := []attendance.PresenceInterval{
 		{ConferenceID: f.conf.ID, PointID: f.pointA.ID, ConnID: "a-1", ChairMemberID: &f.secA.ID, StartedAt: t0.Add(-25 * time.Minute), LastSeenAt: t0},

@@ -41,7 +41,7 @@ func (db *DB) StartRollCall(ctx context.Context, conferenceID, pointID int64, wi
 		}
 		now := db.now().UTC()
 		rc.ConferenceID, rc.StartedAt, rc.EndsAt = conf.ID, now, now.Add(window)
-		setBy(&rc.ByAccountID, &rc.ByMemberID, by)
+		rc.ByAccountID, rc.ByMemberID = by.Actor()
 		return translate(tx.Create(&rc).Error, "start roll call")
 	})
 	return rc, err
