@@ -115,6 +115,12 @@ func (s *Server) routes() {
 	v1.PATCH("/invitations/:id", s.require(admin, organizer), s.handleInvitationUpdate())
 	v1.DELETE("/invitations/:id", s.require(admin, organizer), s.handleInvitationDelete())
 
+	// Absence requests and delegations are withdrawn and decided alike.
+	absences := filed[attendance.AbsenceRequest, attendance.AbsenceView, absenceJSON]{withdraw: s.store.WithdrawAbsence,
+		decide: s.store.DecideAbsence, view: s.store.Absence, json: toAbsence}
+	delegations := filed[attendance.Delegation, attendance.DelegationView, delegationJSON]{withdraw: s.store.WithdrawDelegation,
+		decide: s.store.DecideDelegation, view: s.store.Delegation, json: toDelegation}
+
 	// Absence requests and explanations, delegations, supervision and the audit log
 	// (DESIGN.md §3 rules 6–10). The store checks scope and who may decide.
 	v1.POST("/absences", s.require(admin, organizer, chair, member), s.handleAbsenceCreate())
@@ -122,15 +128,15 @@ func (s *Server) routes() {
 	v1.GET("/absences/:id", s.require(anyone...), s.handleAbsenceGet())
 	v1.GET("/absences/:id/attachments/:aid", s.require(anyone...), s.handleAbsenceAttachment())
 	v1.POST("/absences/:id/attachments", s.require(admin, organizer, chair, member), s.handleAbsenceAttach())
-	v1.POST("/absences/:id/withdraw", s.require(chair, member), s.handleAbsenceWithdraw())
-	v1.POST("/absences/:id/decision", s.require(admin, organizer, chair), s.handleAbsenceDecision())
+	v1.POST("/absences/:id/withdraw", s.require(chair, member), absences.withdrawHandler(s))
+	v1.POST("/absences/:id/decision", s.require(admin, organizer, chair), absences.decisionHandler(s))
 	v1.POST("/absences/:id/reviews", s.require(supervisor), s.handleAbsenceReview())
 
 	v1.POST("/delegations", s.require(admin, organizer, chair, member), s.handleDelegationCreate())
 	v1.GET("/delegations", s.require(anyone...), s.handleDelegationList())
 	v1.GET("/delegations/:id", s.require(anyone...), s.handleDelegationGet())
-	v1.POST("/delegations/:id/withdraw", s.require(chair, member), s.handleDelegationWithdraw())
-	v1.POST("/delegations/:id/decision", s.require(admin, organizer, chair), s.handleDelegationDecision())
+	v1.POST("/delegations/:id/withdraw", s.require(chair, member), delegations.withdrawHandler(s))
+	v1.POST("/delegations/:id/decision", s.require(admin, organizer, chair), delegations.decisionHandler(s))
 
 	v1.GET("/supervision/repeat-absentees", s.require(admin, organizer, supervisor), s.handleRepeatAbsentees())
 	v1.POST("/conferences/:id/reopen", s.require(admin, organizer), s.handleConferenceReopen())
