@@ -146,6 +146,12 @@ func (b *xlsxBook) tally(vals []any, t Tally, pctStyle int) []any {
 
 func (b *xlsxBook) text(s string) any { return excelize.Cell{StyleID: b.wrap, Value: s} }
 
+// fail drops the workbook after err.
+func (b *xlsxBook) fail(err error) error {
+	b.f.Close()
+	return fmt.Errorf("report xlsx: %w", err)
+}
+
 func (b *xlsxBook) write(w io.Writer) error {
 	defer b.f.Close()
 	b.f.SetActiveSheet(0)
@@ -180,10 +186,6 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 	if err != nil {
 		return err
 	}
-	fail := func(err error) error {
-		b.f.Close()
-		return fmt.Errorf("report xlsx: %w", err)
-	}
 	cols := append([]xlsxCol{{"STT", 6}, {"Điểm cầu", 32}, {"Địa điểm", 24}}, tallyCols()...)
 	cols = append(cols, xlsxCol{"Kết nối", 9}, xlsxCol{"Mất kết nối (lần)", 11}, xlsxCol{"Mất kết nối (phút)", 11},
 		xlsxCol{"Chủ trì", 26}, xlsxCol{"Chức vụ người chủ trì", 14}, xlsxCol{"Quy định chủ trì", 30},
@@ -209,7 +211,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return add(b.total, vals...)
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 
 	widths := []float64{6, 14, 26, 12, 26, 26, 16, 14, 16, 14, 40, 24, 13, 24, 16, 30, 10}
@@ -229,7 +231,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 
 	widths = []float64{6, 14, 26, 26, 16, 26, 40}
@@ -248,7 +250,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 
 	err = b.sheet(SheetInfo, []xlsxCol{{"Mục", 28}, {"Nội dung", 70}}, func(add func(int, ...any) error) error {
@@ -284,7 +286,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 	return b.write(w)
 }
@@ -319,10 +321,6 @@ func WriteOrganizationYearXLSX(w io.Writer, r *OrganizationYearReport) error {
 	if err != nil {
 		return err
 	}
-	fail := func(err error) error {
-		b.f.Close()
-		return fmt.Errorf("report xlsx: %w", err)
-	}
 	year := "Năm " + strconv.Itoa(r.Year)
 	err = b.sheet(SheetStats, []xlsxCol{{"Nội dung", 60}, {year, 14}, {"Tỷ lệ tham dự", 14}}, func(add func(int, ...any) error) error {
 		for _, l := range yearStats(r) {
@@ -337,7 +335,7 @@ func WriteOrganizationYearXLSX(w io.Writer, r *OrganizationYearReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 	cols := append([]xlsxCol{{"STT", 6}, {"Tổ chức", 36}, {"Loại", 10}, {"Hội nghị đã tổ chức", 12}, {"Hội nghị được mời", 12}}, tallyCols()...)
 	err = b.sheet(SheetUnits, cols, func(add func(int, ...any) error) error {
@@ -350,7 +348,7 @@ func WriteOrganizationYearXLSX(w io.Writer, r *OrganizationYearReport) error {
 		return add(b.total, b.tally([]any{"", "Tổng cộng", "", r.Totals.Organized, r.Totals.Conferences}, r.Totals.Tally, b.totalPct)...)
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 	cols = append([]xlsxCol{{"STT", 6}, {"Hội nghị", 44}, {"Thời gian", 16}, {"Đơn vị tổ chức", 30}, {"Số điểm cầu", 10}, {"Đã khoá sổ", 10}}, tallyCols()...)
 	err = b.sheet(SheetOrganized, cols, func(add func(int, ...any) error) error {
@@ -364,7 +362,7 @@ func WriteOrganizationYearXLSX(w io.Writer, r *OrganizationYearReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 	cols = append([]xlsxCol{{"STT", 6}, {"Hội nghị", 44}, {"Thời gian", 16}, {"Đơn vị tổ chức", 30}, {"Đã khoá sổ", 10}}, tallyCols()...)
 	err = b.sheet(SheetAttended, cols, func(add func(int, ...any) error) error {
@@ -378,7 +376,7 @@ func WriteOrganizationYearXLSX(w io.Writer, r *OrganizationYearReport) error {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return b.fail(err)
 	}
 	return b.write(w)
 }
