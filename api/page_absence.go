@@ -347,22 +347,14 @@ func (s *Server) memberByCode(ctx context.Context, code string) (int64, error) {
 	if code == "" || !validText(code) || len(code) > 64 {
 		return 0, attendance.Invalid("substituteCode", attendance.CodeRequired, "")
 	}
-	// The search matches parts of codes, names and phones: page through it for the
-	// one code that is equal.
-	for page := 1; page <= maxListPages; page++ {
-		l, err := s.store.Members(ctx, attendance.MemberFilter{Query: code, Scope: attendance.Scope{All: true},
-			Page: attendance.Page{Number: page, Size: attendance.MaxPageSize}})
-		if err != nil {
-			return 0, err
-		}
-		for _, m := range l.Items {
-			if strings.EqualFold(m.Code, code) && m.Active {
-				return m.ID, nil
-			}
-		}
-		if int64(page*attendance.MaxPageSize) >= l.Total {
-			break
-		}
+	active := true
+	l, err := s.store.Members(ctx, attendance.MemberFilter{Code: code, Active: &active, Scope: attendance.Scope{All: true},
+		Page: attendance.Page{Number: 1, Size: 1}})
+	if err != nil {
+		return 0, err
+	}
+	if len(l.Items) == 1 {
+		return l.Items[0].ID, nil
 	}
 	return 0, attendance.Invalid("substituteCode", attendance.CodeUnknown, "")
 }
@@ -473,7 +465,7 @@ type chairRequestsPage struct {
 }
 
 // maxListPages bounds how many pages of MaxPageSize a page reads from one list: the
-// requests of one conference in a chair's scope, the members matching a code.
+// requests of one conference in a chair's scope.
 const maxListPages = 40
 
 // allAbsences reads every request matching f, a page at a time, up to maxListPages.

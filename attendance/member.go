@@ -96,6 +96,7 @@ type MemberFilter struct {
 	Active         *bool
 	Exempt         *bool
 	Query          string // part of the name, code or phone
+	Code           string // the whole code, in any case
 	Scope          Scope
 	Page           Page
 }

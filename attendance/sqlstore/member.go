@@ -60,6 +60,13 @@ func (db *DB) Members(ctx context.Context, f attendance.MemberFilter) (attendanc
 	if f.Exempt != nil {
 		q = q.Where("exempt = ?", *f.Exempt)
 	}
+	if f.Code != "" {
+		lower := "lower"
+		if db.dialect != "postgres" {
+			lower = sqliteLower
+		}
+		q = q.Where(lower+"(code) = ?", strings.ToLower(f.Code))
+	}
 	q = db.contains(q, f.Query, "~full_name", "code", "phone")
 	l, err := list[attendance.Member](q, f.Page, "full_name_key, full_name, id")
 	return l, translate(err, "list members")

@@ -59,6 +59,12 @@ func TestDB_SearchWithoutDiacritics(t *testing.T) {
 				t.Errorf("members %q: %v, want %v", q, got, want)
 			}
 		}
+		// A whole code, in any case: not the codes it is part of.
+		mustMember(t, db, cell.ID, "DV-010", "Phạm Văn Mười", attendance.PositionMember)
+		byCode, err := db.Members(ctx, attendance.MemberFilter{Code: "dv-01", Scope: all})
+		if err != nil || byCode.Total != 1 || byCode.Items[0].ID != duc.ID {
+			t.Errorf("the member of code dv-01: %+v %v", byCode.Items, err)
+		}
 		orgs, err := db.Organizations(ctx, attendance.OrganizationFilter{Query: "so tu phap", Scope: all})
 		if err != nil || orgs.Total != 1 || orgs.Items[0].ID != cell.ID {
 			t.Errorf("organizations \"so tu phap\": %+v %v", orgs.Items, err)
