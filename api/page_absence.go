@@ -468,30 +468,12 @@ type chairRequestsPage struct {
 // requests of one conference in a chair's scope.
 const maxListPages = 40
 
-// allAbsences reads every request matching f, a page at a time, up to maxListPages.
-func (s *Server) allAbsences(ctx context.Context, f attendance.AbsenceFilter) ([]attendance.AbsenceView, error) {
-	var out []attendance.AbsenceView
-	for page := 1; page <= maxListPages; page++ {
-		f.Page = attendance.Page{Number: page, Size: attendance.MaxPageSize}
-		l, err := s.store.Absences(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l.Items...)
-		if len(l.Items) == 0 || int64(len(out)) >= l.Total {
-			break
-		}
-	}
-	return out, nil
-}
-
-// allDelegations reads every delegation matching f, a page at a time, up to
+// readAll reads every item of a list, a page of MaxPageSize at a time, up to
 // maxListPages.
-func (s *Server) allDelegations(ctx context.Context, f attendance.DelegationFilter) ([]attendance.DelegationView, error) {
-	var out []attendance.DelegationView
+func readAll[T any](ctx context.Context, list func(context.Context, attendance.Page) (attendance.List[T], error)) ([]T, error) {
+	var out []T
 	for page := 1; page <= maxListPages; page++ {
-		f.Page = attendance.Page{Number: page, Size: attendance.MaxPageSize}
-		l, err := s.store.Delegations(ctx, f)
+		l, err := list(ctx, attendance.Page{Number: page, Size: attendance.MaxPageSize})
 		if err != nil {
 			return nil, err
 		}
@@ -526,7 +508,9 @@ func (s *Server) pageChairRequests() gin.HandlerFunc {
 		}
 		out := chairRequestsPage{Point: toPoint(pt), Conference: toConference(conf), Closed: conf.Status == attendance.StatusClosed}
 		names, closed := s.people(ctx), func(int64) bool { return out.Closed }
-		as, err := s.allAbsences(ctx, attendance.AbsenceFilter{ConferenceID: conf.ID, Scope: p.Scope()})
+		as, err := readAll(ctx, func(ctx context.Context, pg attendance.Page) (attendance.List[attendance.AbsenceView], error) {
+			return s.store.Absences(ctx, attendance.AbsenceFilter{ConferenceID: conf.ID, Scope: p.Scope(), Page: pg})
+		})
 		if err != nil {
 			s.pageFail(c, err)
 			return
@@ -550,7 +534,9 @@ func (s *Server) pageChairRequests() gin.HandlerFunc {
 				out.Decided = append(out.Decided, r)
 			}
 		}
-		ds, err := s.allDelegations(ctx, attendance.DelegationFilter{ConferenceID: conf.ID, Scope: p.Scope()})
+		ds, err := readAll(ctx, func(ctx context.Context, pg attendance.Page) (attendance.List[attendance.DelegationView], error) {
+			return s.store.Delegations(ctx, attendance.DelegationFilter{ConferenceID: conf.ID, Scope: p.Scope(), Page: pg})
+		})
 		if err != nil {
 			s.pageFail(c, err)
 			return
