@@ -651,3 +651,47 @@ func TestCheckIn_DatabaseDown(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckIn_RosterOnLeave: a member whose absence request the chair approved is on
+// leave on the roster, the chair's page and in its counts, not missing; they can still
+// be checked in by hand if they come.
+func TestCheckIn_RosterOnLeave(t *testing.T) {
+	for _, tg := range testdb.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			e := ciSetup(t, tg)
+			ctx := context.Background()
+			a3, _, err := e.db.MemberSignIn(ctx, "A3", ciPIN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chair, _, err := e.db.MemberSignIn(ctx, "A1", ciPIN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := e.db.FileAbsence(ctx, a3, attendance.AbsenceInput{ConferenceID: e.conf.ID,
+				Category: attendance.CategoryOmDau, Reason: "Nằm viện"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.db.DecideAbsence(ctx, chair, req.ID, true, "Đồng ý"); err != nil {
+				t.Fatal(err)
+			}
+			roster := e.do(t, nil, http.MethodGet, fmt.Sprintf("/api/v1/points/%d/roster", e.pA.ID), e.organizer, nil).json(t)
+			counts := roster["counts"].(map[string]any)
+			if counts["on_leave"] != 1.0 || counts["missing"] != 2.0 || roster["expected"] != 3.0 {
+				t.Errorf("counts %v, expected %v: want 1 on leave, 2 missing of 3", counts, roster["expected"])
+			}
+			for _, en := range roster["entries"].([]any) {
+				en := en.(map[string]any)
+				if want := map[bool]string{true: "on_leave", false: "missing"}[en["memberCode"] == "A3"]; en["status"] != want {
+					t.Errorf("%v: %v, want %s", en["memberCode"], en["status"], want)
+				}
+			}
+			token := e.login(t, map[string]string{"memberCode": "A1", "pin": ciPIN})
+			page := e.do(t, nil, http.MethodGet, fmt.Sprintf("/vi/chair/points/%d", e.pA.ID), token, nil)
+			if page.Status != http.StatusOK || !strings.Contains(string(page.Body), `class="badge st-on_leave"`) {
+				t.Errorf("chair page: %d, no member on leave", page.Status)
+			}
+		})
+	}
+}

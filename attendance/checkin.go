@@ -181,6 +181,7 @@ func (c *Conference) IsLate(t time.Time) bool { return t.After(c.StartsAt.Add(c.
 type RosterEntry struct {
 	Invitation InvitationView
 	CheckIn    *CheckIn
+	Excused    bool // the member's absence request is approved
 }
 
 // RosterStatus is a roster line's live state.
@@ -196,10 +197,13 @@ const (
 	RosterOnLeave    RosterStatus = "on_leave"
 )
 
-// Status gives the line's live state at point p.
+// Status gives the line's live state at point p. A member not in with an approved
+// absence request, or exempt (miễn sinh hoạt), is on leave rather than missing.
 func (e RosterEntry) Status(c *Conference, p int64) RosterStatus {
 	ci := e.CheckIn
 	switch {
+	case (ci == nil || !ci.Active()) && (e.Excused || e.Invitation.Exempt):
+		return RosterOnLeave
 	case ci == nil || !ci.Active():
 		return RosterMissing
 	case ci.PointID != p:

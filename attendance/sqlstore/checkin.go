@@ -351,9 +351,19 @@ func (db *DB) PointRoster(ctx context.Context, pointID int64) ([]attendance.Rost
 	for _, ci := range cis {
 		byMember[ci.MemberID] = ci
 	}
+	var excused []int64
+	err = db.q(ctx).Model(&attendance.AbsenceRequest{}).Where("conference_id = ? AND status = ? AND member_id IN (SELECT member_id FROM invitations WHERE conference_id = ? AND point_id = ?)",
+		p.ConferenceID, attendance.DecisionApproved, p.ConferenceID, pointID).Pluck("member_id", &excused).Error
+	if err != nil {
+		return nil, translate(err, "point absences")
+	}
+	isExcused := make(map[int64]bool, len(excused))
+	for _, id := range excused {
+		isExcused[id] = true
+	}
 	out := make([]attendance.RosterEntry, 0, len(views))
 	for _, v := range views {
-		e := attendance.RosterEntry{Invitation: v}
+		e := attendance.RosterEntry{Invitation: v, Excused: isExcused[v.MemberID]}
 		if ci, ok := byMember[v.MemberID]; ok {
 			e.CheckIn = &ci
 		}
