@@ -441,6 +441,50 @@ type rosterEntryJSON struct {
 	CheckIn *checkInJSON            `json:"checkIn"`
 }
 
+// pointRoster is a point's roster as the chair sees it, in the API, on the chair's page
+// and on the console: the invitees (and those checked in here from elsewhere) with
+// their live status, counted by status; Expected and CheckedIn as the board counts
+// them (exempt members are not expected).
+type pointRoster struct {
+	Conference attendance.Conference
+	Counts     map[attendance.RosterStatus]int
+	Expected   int
+	CheckedIn  int
+	Entries    []rosterEntryJSON
+}
+
+func (s *Server) pointRoster(ctx context.Context, pt attendance.Point) (pointRoster, error) {
+	r := pointRoster{Counts: map[attendance.RosterStatus]int{}}
+	var err error
+	if r.Conference, err = s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID); err != nil {
+		return r, err
+	}
+	entries, err := s.store.PointRoster(ctx, pt.ID)
+	if err != nil {
+		return r, err
+	}
+	r.Entries = make([]rosterEntryJSON, 0, len(entries))
+	for _, e := range entries {
+		st := e.Status(&r.Conference, pt.ID)
+		if e.Invitation.PointID == pt.ID {
+			r.Counts[st]++
+			if !e.Invitation.Exempt {
+				r.Expected++
+			}
+		}
+		j := rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: st}
+		if e.CheckIn != nil {
+			ci := toCheckIn(*e.CheckIn)
+			j.CheckIn = &ci
+			if e.CheckIn.Active() && e.CheckIn.PointID == pt.ID {
+				r.CheckedIn++
+			}
+		}
+		r.Entries = append(r.Entries, j)
+	}
+	return r, nil
+}
+
 // handlePointRoster handles GET /api/v1/points/{id}/roster: the invitees with their
 // live status, and the summary counts.
 func (s *Server) handlePointRoster() gin.HandlerFunc {
@@ -455,32 +499,12 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx := c.Request.Context()
-		conf, err := s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID)
+		r, err := s.pointRoster(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		entries, err := s.store.PointRoster(ctx, pt.ID)
-		if err != nil {
-			s.respondError(c, err)
-			return
-		}
-		resp := response{PointID: pt.ID, Counts: map[attendance.RosterStatus]int{}, Entries: make([]rosterEntryJSON, 0, len(entries))}
-		for _, e := range entries {
-			st := e.Status(&conf, pt.ID)
-			if e.Invitation.PointID == pt.ID {
-				resp.Expected++
-				resp.Counts[st]++
-			}
-			j := rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: st}
-			if e.CheckIn != nil {
-				ci := toCheckIn(*e.CheckIn)
-				j.CheckIn = &ci
-			}
-			resp.Entries = append(resp.Entries, j)
-		}
-		c.JSON(http.StatusOK, resp)
+		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Expected, Entries: r.Entries})
 	}
 }
 

@@ -76,30 +76,16 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		conf, err := s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID)
+		r, err := s.pointRoster(ctx, pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		entries, err := s.store.PointRoster(ctx, pt.ID)
-		if err != nil {
-			s.respondError(c, err)
-			return
-		}
+		conf := r.Conference
 		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
-			Materials: map[int64]int64{}, Now: s.now()}
-		for _, e := range entries {
-			st := e.Status(&conf, pt.ID)
-			if e.Invitation.PointID == pt.ID {
-				pg.Expected++
-				pg.Counts[string(st)]++
-			}
-			j := rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: st}
-			if e.CheckIn != nil {
-				ci := toCheckIn(*e.CheckIn)
-				j.CheckIn = &ci
-			}
-			pg.Entries = append(pg.Entries, j)
+			Expected: r.Expected, Entries: r.Entries, Materials: map[int64]int64{}, Now: s.now()}
+		for st, n := range r.Counts {
+			pg.Counts[string(st)] = n
 		}
 		rcs, err := s.store.RollCalls(ctx, conf.ID, pt.ID)
 		if err != nil {

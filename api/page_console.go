@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/diemcau/diemcau/attendance"
 	"github.com/gin-gonic/gin"
 )
 
@@ -31,8 +30,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		ctx := c.Request.Context()
-		conf, err := s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID)
+		r, err := s.pointRoster(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -47,22 +45,9 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		entries, err := s.store.PointRoster(ctx, pt.ID)
-		if err != nil {
-			s.respondError(c, err)
-			return
-		}
-		pg := consolePage{Point: toPoint(pt), Conference: toConference(conf), CheckInMatrix: qr.Matrix,
+		pg := consolePage{Point: toPoint(pt), Conference: toConference(r.Conference), CheckInMatrix: qr.Matrix,
 			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
-			NextAt: qr.NextAt}
-		for _, e := range entries {
-			if e.Invitation.PointID == pt.ID && !e.Invitation.Exempt {
-				pg.Expected++
-			}
-			if e.CheckIn != nil && e.CheckIn.Active() && e.CheckIn.PointID == pt.ID {
-				pg.CheckedIn++
-			}
-		}
+			NextAt: qr.NextAt, Expected: r.Expected, CheckedIn: r.CheckedIn}
 		p, _ := principal(c)
 		pg.Chair = p.Name
 		if s.consoles != nil {
