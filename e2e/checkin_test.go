@@ -61,6 +61,17 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A member of another chi bộ, not invited at this point.
+	otherCode := "CB-YT"
+	other := attendance.Organization{Code: &otherCode, Name: "Chi bộ Sở Y tế", Kind: attendance.KindChiBo}
+	if err := db.CreateOrganization(ctx, &other); err != nil {
+		t.Fatal(err)
+	}
+	stranger := attendance.Member{Code: "DV000201", FullName: "Võ Thị Sáu", Position: attendance.PositionMember,
+		OrganizationID: other.ID, Active: true}
+	if err := db.CreateMember(ctx, &stranger, "246802"); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now().Add(5 * time.Minute).Truncate(time.Minute)
 	conf := attendance.Conference{Title: "Hội nghị học tập, quán triệt Nghị quyết Đại hội XIV của Đảng", StartsAt: start,
 		EndsAt: start.Add(3 * time.Hour), CheckinLead: 30 * time.Minute, LateGrace: 10 * time.Minute, EarlyLeaveGrace: 10 * time.Minute}
@@ -127,6 +138,18 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 	mustSay(t, b, "Trần Văn Đức", "Xác nhận có mặt")
 	step(t, b, "one tap", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#outcome.info")))
 	mustSay(t, b, "Bạn đã điểm danh trước đó")
+
+	// "Not me": someone not invited here signs in on the same phone and is told so.
+	step(t, b, "scan again: not me", chromedp.Navigate(strings.Replace(scan(), base+"/c/", base+"/vi/c/", 1)+"?forget=1"))
+	step(t, b, "a stranger signs in",
+		chromedp.WaitVisible(chromedp.CSS("#memberCode")),
+		chromedp.SendKeys(chromedp.CSS("#memberCode"), "DV000201"),
+		chromedp.SendKeys(chromedp.CSS("#pin"), "246802"),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("#outcome.fail")),
+	)
+	mustSay(t, b, "Bạn không có tên trong danh sách mời tại điểm cầu này", "Hãy báo chủ trì điểm cầu")
+	shoot(t, b, "checkin-not-invited")
 
 	roster := apiGet(t, base, fmt.Sprintf("/api/v1/points/%d/roster", point.ID), chair)
 	if !strings.Contains(roster, `"present":1`) {
