@@ -443,11 +443,13 @@ type rosterEntryJSON struct {
 
 // pointRoster is a point's roster as the chair sees it, in the API, on the chair's page
 // and on the console: the invitees (and those checked in here from elsewhere) with
-// their live status, counted by status; Expected and CheckedIn as the board counts
-// them (exempt members are not expected).
+// their live status, counted by status. Invited counts everyone invited here, as the
+// roster lists them; Expected and CheckedIn are the board's figures, which the
+// console shows (exempt members are not expected).
 type pointRoster struct {
 	Conference attendance.Conference
 	Counts     map[attendance.RosterStatus]int
+	Invited    int
 	Expected   int
 	CheckedIn  int
 	Entries    []rosterEntryJSON
@@ -468,6 +470,7 @@ func (s *Server) pointRoster(ctx context.Context, pt attendance.Point) (pointRos
 		st := e.Status(&r.Conference, pt.ID)
 		if e.Invitation.PointID == pt.ID {
 			r.Counts[st]++
+			r.Invited++
 			if !e.Invitation.Exempt {
 				r.Expected++
 			}
@@ -504,7 +507,7 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Expected, Entries: r.Entries})
+		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Invited, Entries: r.Entries})
 	}
 }
 

@@ -83,7 +83,7 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 		}
 		conf := r.Conference
 		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
-			Expected: r.Expected, Entries: r.Entries, Materials: map[int64]int64{}, Now: s.now()}
+			Expected: r.Invited, Entries: r.Entries, Materials: map[int64]int64{}, Now: s.now()}
 		for st, n := range r.Counts {
 			pg.Counts[string(st)] = n
 		}
