@@ -142,7 +142,7 @@ func readAttachments(c *gin.Context) ([]attendance.AbsenceAttachment, error) {
 	var bad []attendance.FieldError
 	for i, fh := range fhs {
 		name := filepath.Base(fh.Filename)
-		if !validText(name) {
+		if !attendance.StorableText(name) {
 			bad = append(bad, attendance.FieldError{Field: filesField + "[" + strconv.Itoa(i) + "].fileName", Code: attendance.CodeInvalid})
 			continue
 		}
@@ -222,7 +222,7 @@ func absenceForm(c *gin.Context, conferenceID int64) (attendance.AbsenceInput, e
 	}
 	text := func(name string) string {
 		v := c.PostForm(name)
-		if !validText(v) {
+		if !attendance.StorableText(v) {
 			bad = append(bad, attendance.FieldError{Field: name, Code: attendance.CodeInvalid})
 			return ""
 		}

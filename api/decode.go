@@ -106,10 +106,6 @@ func hasNUL(data []byte) bool {
 	return false
 }
 
-// validText reports whether s can be stored as text: UTF-8 without NUL. PostgreSQL
-// refuses anything else, and no name, title or search has a use for it.
-func validText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
-
 // idParam reads the positive integer path parameter name; anything else is a 404,
 // as no such record can exist.
 func (s *Server) idParam(c *gin.Context, name string) (int64, bool) {
@@ -135,7 +131,7 @@ func (q *query) fail(field, code string) {
 
 func (q *query) str(name string, max int) string {
 	v := strings.TrimSpace(q.c.Query(name))
-	if !validText(v) {
+	if !attendance.StorableText(v) {
 		q.fail(name, attendance.CodeInvalid)
 		return ""
 	}

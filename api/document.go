@@ -91,7 +91,7 @@ func (s *Server) uploadDocument(c *gin.Context, conferenceID int64) (attendance.
 		ContentType: detectType(data), Data: data, Secret: secret == "true" || secret == "on"}
 	// Form fields skip the JSON decoder's check for text.
 	for field, v := range map[string]string{"title": d.Title, "fileName": d.FileName} {
-		if !validText(v) {
+		if !attendance.StorableText(v) {
 			return attendance.Document{}, attendance.Invalid(field, attendance.CodeInvalid, "")
 		}
 	}

@@ -344,7 +344,7 @@ func (s *Server) pageDelegationFile() gin.HandlerFunc {
 // memberByCode finds an active member by their code, for naming a substitute; an
 // unknown code is a problem of the field substituteCode.
 func (s *Server) memberByCode(ctx context.Context, code string) (int64, error) {
-	if code == "" || !validText(code) || len(code) > 64 {
+	if code == "" || !attendance.StorableText(code) || len(code) > 64 {
 		return 0, attendance.Invalid("substituteCode", attendance.CodeRequired, "")
 	}
 	active := true
@@ -595,7 +595,7 @@ func (s *Server) pageRequestDecision(kind string) gin.HandlerFunc {
 		}
 		req := decisionRequest{Decision: c.PostForm("decision"), Note: c.PostForm("note")}
 		approved, err := req.approved()
-		if err == nil && !validText(req.Note) {
+		if err == nil && !attendance.StorableText(req.Note) {
 			err = attendance.Invalid("note", attendance.CodeInvalid, "")
 		}
 		if err == nil {

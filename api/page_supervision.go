@@ -158,7 +158,7 @@ func (s *Server) pageReview() gin.HandlerFunc {
 		back += "#absence-" + strconv.FormatInt(id, 10)
 		action, note := attendance.ReviewAction(c.PostForm("action")), c.PostForm("note")
 		var err error
-		if !validText(note) {
+		if !attendance.StorableText(note) {
 			err = attendance.Invalid("note", attendance.CodeInvalid, "")
 		} else {
 			p, _ := principal(c)

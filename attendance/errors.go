@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors returned by the attendance package and its stores. Callers test them
@@ -113,3 +114,7 @@ func (p problems) err() error {
 func Invalid(field, code, param string) error {
 	return &ValidationError{Fields: []FieldError{{Field: field, Code: code, Param: param}}}
 }
+
+// StorableText reports whether s can be stored as text: UTF-8 without NUL. PostgreSQL
+// refuses anything else, and no name, title or search has a use for it.
+func StorableText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }

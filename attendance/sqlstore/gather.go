@@ -2,9 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/diemcau/diemcau/attendance"
 )
 
 // A gatherer runs the calls that arrive together as one statement. While its runners
@@ -168,7 +168,7 @@ func (g *gatherer[T, R]) runGathering(in []*gatherCall[T, R]) {
 // on the way to failing alone; callers send it the one-at-a-time way at once.
 func storable(texts ...string) bool {
 	for _, t := range texts {
-		if !utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0 {
+		if !attendance.StorableText(t) {
 			return false
 		}
 	}
