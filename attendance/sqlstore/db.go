@@ -310,16 +310,11 @@ func sqliteForeignKey(err error) bool {
 // check-ins grow (measured: 300 instead of 700 check-ins/s). Planning these short
 // statements costs less than one such plan.
 func pgDSN(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	if q.Get("plan_cache_mode") == "" {
-		q.Set("plan_cache_mode", "force_custom_plan")
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return withSettings(raw, func(q url.Values) {
+		if q.Get("plan_cache_mode") == "" {
+			q.Set("plan_cache_mode", "force_custom_plan")
+		}
+	})
 }
 
 // gatherDSN is the data source of the gatherings' own connections (gather.go). They
@@ -328,13 +323,21 @@ func pgDSN(raw string) string {
 // statements are written to have one good plan whatever the tables' sizes, and
 // sequential scans are off so an empty table's statistics cannot pick one.
 func gatherDSN(raw string) string {
+	return withSettings(raw, func(q url.Values) {
+		q.Set("plan_cache_mode", "force_generic_plan")
+		q.Set("enable_seqscan", "off")
+	})
+}
+
+// withSettings returns the URL raw with its query changed by set: settings pgx sends
+// PostgreSQL when it connects.
+func withSettings(raw string, set func(url.Values)) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
 	}
 	q := u.Query()
-	q.Set("plan_cache_mode", "force_generic_plan")
-	q.Set("enable_seqscan", "off")
+	set(q)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
