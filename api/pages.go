@@ -86,6 +86,14 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 			return *p
 		},
 		"add": func(a, b int) int { return a + b },
+		// dict passes several values to a shared template: dict "Key" value ….
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 		// vntime shows a time as people in Vietnam read it.
 		"vntime":          func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
 		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
