@@ -209,25 +209,26 @@ func (s *Server) startSession(c *gin.Context, in signIn) (attendance.Principal, 
 	if err := in.validate(); err != nil {
 		return attendance.Principal{}, "", err
 	}
-	// The limit key is what is checked below, trimmed as it is, so " admin" does not
-	// open a fresh allowance for admin.
-	who := strings.TrimSpace(in.Login)
-	if in.Login == "" {
-		who = "member:" + strings.TrimSpace(in.MemberCode)
-	}
-	ok, err := s.limits.allow(c, c.ClientIP(), who)
-	if err != nil {
-		return attendance.Principal{}, "", err
-	}
-	if !ok {
-		return attendance.Principal{}, "", errRateLimited
-	}
 	ctx := c.Request.Context()
-	var p attendance.Principal
+	var (
+		p   attendance.Principal
+		err error
+	)
 	if in.Login != "" {
-		p, err = s.store.AuthenticateStaff(ctx, strings.TrimSpace(in.Login), in.Password)
+		// The limit key is what is checked below, trimmed as it is, so " admin" does
+		// not open a fresh allowance for admin.
+		login := strings.TrimSpace(in.Login)
+		ok, lerr := s.limits.allow(c, c.ClientIP(), login)
+		if lerr != nil {
+			return attendance.Principal{}, "", lerr
+		}
+		if !ok {
+			return attendance.Principal{}, "", errRateLimited
+		}
+		p, err = s.store.AuthenticateStaff(ctx, login, in.Password)
 	} else {
-		p, err = s.store.AuthenticateMember(ctx, strings.TrimSpace(in.MemberCode), strings.TrimSpace(in.PIN))
+		// A member's PIN is judged by the desk, under the same lockout as at check-in.
+		p, err = s.desk.SignIn(ctx, in.MemberCode, in.PIN, c.ClientIP())
 	}
 	if err != nil {
 		s.metrics.logins.WithLabelValues("failed").Inc()

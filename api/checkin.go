@@ -1,17 +1,9 @@
 package api
 
 import (
-	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/diemcau/diemcau/attendance"
@@ -41,213 +33,35 @@ func (s *Server) deviceID(c *gin.Context) string {
 	return id
 }
 
-// deviceMember returns the member whose phone this is, from the signed cookie bound to
-// the device id; 0 when there is none or it does not verify.
-func (s *Server) deviceMember(c *gin.Context, device string) int64 {
-	v, err := c.Cookie(cookieMember)
-	if err != nil {
-		return 0
+// phone is how the request's phone presents itself to the desk: its device id (given
+// one if it has none), its one-tap cookie, the signed-in member, and the address.
+func (s *Server) phone(c *gin.Context, code, pin string) bridge.Phone {
+	ph := bridge.Phone{Device: s.deviceID(c), MemberCode: code, PIN: pin, Address: c.ClientIP()}
+	ph.OneTap, _ = c.Cookie(cookieMember)
+	if p, ok := principal(c); ok && p.MemberID != 0 {
+		ph.Session = p
 	}
-	id, sig, ok := strings.Cut(v, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.deviceMAC(id, device))) {
-		return 0
-	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return n
+	return ph
 }
 
-func (s *Server) deviceMAC(memberID, device string) string {
-	m := hmac.New(sha256.New, s.cfg.Secret)
-	m.Write([]byte("device\x00" + memberID + "\x00" + device))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func (s *Server) rememberDevice(c *gin.Context, memberID int64, device string) {
-	id := strconv.FormatInt(memberID, 10)
-	http.SetCookie(c.Writer, &http.Cookie{Name: cookieMember, Value: id + "." + s.deviceMAC(id, device), Path: "/",
+// rememberDevice sets the one-tap cookie the desk made after a PIN check-in.
+func (s *Server) rememberDevice(c *gin.Context, id bridge.Identity) {
+	if !id.ByPIN || id.OneTap == "" {
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: cookieMember, Value: id.OneTap, Path: "/",
 		MaxAge: int(deviceTTL.Seconds()), HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
+// knownMember is the member whose phone this is by its one-tap cookie, if any.
+func (s *Server) knownMember(c *gin.Context) (attendance.Member, bool) {
+	v, _ := c.Cookie(cookieMember)
+	return s.desk.KnownMember(c.Request.Context(), s.deviceID(c), v)
 }
 
 // forgetDevice drops the one-tap cookie ("not you?").
 func (s *Server) forgetDevice(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: cookieMember, Value: "", Path: "/", MaxAge: -1})
-}
-
-// scanned is a verified QR code or ticket with what it refers to.
-type scanned struct {
-	Token      bridge.Token
-	Source     bridge.Kind // the kind of code that was scanned (a ticket keeps it)
-	Point      attendance.Point
-	Conference attendance.Conference
-}
-
-// scan verifies a check-in or roll-call code, or a ticket made from one, and loads its
-// point and conference. Codes of the current and previous windows pass; a printed code
-// passes only in the conference's check-in window.
-func (s *Server) scan(c *gin.Context, str string) (scanned, error) {
-	var sc scanned
-	now := s.now()
-	t, err := s.tokens.Parse(str)
-	if err != nil {
-		return sc, err
-	}
-	if err := s.tokens.InTime(t, now); err != nil {
-		return sc, err
-	}
-	sc.Token, sc.Source = t, t.Kind
-	switch t.Kind {
-	case bridge.KindTicket:
-		sc.Source = ticketSource(t)
-	case bridge.KindCheckIn, bridge.KindStatic, bridge.KindRollCall:
-	default:
-		return sc, bridge.ErrTokenKind
-	}
-	pl, err := s.place(c, t.PointID)
-	if err != nil {
-		return sc, err
-	}
-	sc.Point, sc.Conference = pl.Point, pl.Conference
-	if sc.Point.ConferenceID != t.ConferenceID {
-		return sc, bridge.ErrTokenConference
-	}
-	if sc.Source != bridge.KindRollCall {
-		if err := sc.Conference.CheckinWindow(now); err != nil {
-			return sc, err
-		}
-	}
-	return sc, nil
-}
-
-// place is a point with its conference, as a scan needs them.
-type place struct {
-	Point      attendance.Point
-	Conference attendance.Conference
-}
-
-// placeTTL is how long a scan's point and conference are reused: during a check-in
-// rush a room's members scan the same point hundreds of times a minute. The store
-// checks the conference's window again on every check-in, so a conference ended a
-// moment ago is still refused.
-const placeTTL = 5 * time.Second
-
-// place returns the point and its conference, from the cache when fresh. When it has
-// expired, one request loads it and the others scanning the same point at that moment
-// wait for that load instead of making their own.
-func (s *Server) place(c *gin.Context, pointID int64) (place, error) {
-	if pl, ok := s.places.Get(pointID); ok {
-		return pl, nil
-	}
-	ctx := context.WithoutCancel(c.Request.Context())
-	v, err, _ := s.loading.Do(strconv.FormatInt(pointID, 10), func() (any, error) {
-		all := attendance.Scope{All: true}
-		var (
-			pl  place
-			err error
-		)
-		if pl.Point, err = s.store.Point(ctx, all, pointID); err != nil {
-			return pl, err
-		}
-		if pl.Conference, err = s.store.Conference(ctx, all, pl.Point.ConferenceID); err != nil {
-			return pl, err
-		}
-		s.places.Add(pointID, pl)
-		return pl, nil
-	})
-	return v.(place), err
-}
-
-// ticketFor makes the ticket the phone page keeps: it outlives the code's rotation.
-// A roll-call ticket keeps its roll call.
-func (s *Server) ticketFor(sc scanned) (string, time.Time) {
-	exp := s.now().Add(ticketTTL)
-	if sc.Source == bridge.KindRollCall {
-		return s.tokens.Sign(bridge.Token{Kind: bridge.KindTicket, ConferenceID: sc.Token.ConferenceID,
-			PointID: sc.Token.PointID, Window: exp.Unix(), Ref: int64(bridge.KindRollCall)<<32 | sc.Token.Ref}), exp
-	}
-	return s.tokens.Ticket(sc.Token, s.now(), ticketTTL), exp
-}
-
-// ticketSource is the kind of code a ticket was made from: a roll-call ticket keeps
-// the kind in the high half of Ref and the roll call in the low half.
-func ticketSource(t bridge.Token) bridge.Kind {
-	if k := t.Ref >> 32; k != 0 {
-		return bridge.Kind(k)
-	}
-	return bridge.Kind(t.Ref)
-}
-
-// rollCallOf returns the roll call a scanned roll-call code or ticket refers to.
-func rollCallOf(sc scanned) int64 {
-	if sc.Token.Kind == bridge.KindTicket {
-		return sc.Token.Ref & (1<<32 - 1)
-	}
-	return sc.Token.Ref
-}
-
-// identify finds the member a check-in is for: the signed-in member, the phone's
-// one-tap cookie, or the member code and PIN (under the lockout rules). It returns the
-// member id and whether the PIN was used.
-func (s *Server) identify(c *gin.Context, code, pin, device string) (attendance.Principal, bool, error) {
-	if code == "" && pin == "" {
-		if p, ok := principal(c); ok && p.MemberID != 0 {
-			return p, false, nil
-		}
-		if id := s.deviceMember(c, device); id != 0 {
-			return attendance.Principal{Role: attendance.RoleMember, MemberID: id}, false, nil
-		}
-		return attendance.Principal{}, false, &attendance.ValidationError{Fields: []attendance.FieldError{
-			{Field: "memberCode", Code: attendance.CodeRequired}, {Field: "pin", Code: attendance.CodeRequired}}}
-	}
-	p, err := s.checkPIN(c, code, pin)
-	return p, err == nil, err
-}
-
-// memberName is the name of who checked in: known from the sign-in, or looked up for
-// a one-tap check-in.
-func (s *Server) memberName(c *gin.Context, p attendance.Principal) (string, error) {
-	if p.Name != "" {
-		return p.Name, nil
-	}
-	m, err := s.store.Member(c.Request.Context(), attendance.Scope{All: true}, p.MemberID)
-	return m.FullName, err
-}
-
-// checkPIN checks a member code and PIN under the lockout rules of the member and of
-// the client address.
-func (s *Server) checkPIN(c *gin.Context, code, pin string) (attendance.Principal, error) {
-	code, pin = strings.TrimSpace(code), strings.TrimSpace(pin)
-	var fs []attendance.FieldError
-	for _, f := range []struct {
-		name, value string
-		max         int
-	}{{"memberCode", code, 64}, {"pin", pin, 16}} {
-		switch {
-		case f.value == "":
-			fs = append(fs, attendance.FieldError{Field: f.name, Code: attendance.CodeRequired})
-		case len(f.value) > f.max:
-			fs = append(fs, attendance.FieldError{Field: f.name, Code: attendance.CodeTooLong, Param: strconv.Itoa(f.max)})
-		}
-	}
-	if len(fs) > 0 {
-		return attendance.Principal{}, &attendance.ValidationError{Fields: fs}
-	}
-	ctx := c.Request.Context()
-	memberKey, addrKey := "member:"+strings.ToLower(code), "addr:"+c.ClientIP()
-	p, failing, err := s.store.MemberSignIn(ctx, code, pin, memberKey, addrKey)
-	if errors.Is(err, attendance.ErrBadCredentials) {
-		if err := errors.Join(s.store.SignInFailed(ctx, memberKey, attendance.ThrottleMember),
-			s.store.SignInFailed(ctx, addrKey, attendance.ThrottleAddress)); err != nil {
-			return p, err
-		}
-		return p, attendance.ErrBadCredentials
-	}
-	if err != nil || !slices.Contains(failing, memberKey) {
-		return p, err
-	}
-	return p, s.store.SignInSucceeded(ctx, memberKey)
 }
 
 // checkInRequest is a member's check-in from a phone: by code, ticket or token.
@@ -306,55 +120,23 @@ func toCheckIn(ci attendance.CheckIn) checkInJSON {
 		UndoneAt: ci.UndoneAt, UndoReason: ci.UndoReason}
 }
 
-// doCheckIn runs a phone's check-in: verify the code, identify the member, record it,
-// and on a PIN check-in remember the phone for one-tap next time.
-func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, error) {
-	var reply checkInReply
+// doCheckIn runs a phone's check-in through the desk and, on a PIN check-in, sets
+// the one-tap cookie for next time.
+func (s *Server) doCheckIn(c *gin.Context, req checkInRequest) (checkInReply, bridge.Place, error) {
 	code := req.Ticket
 	if code == "" {
 		code = req.Token
 	}
-	if code == "" {
-		return reply, attendance.Invalid("token", attendance.CodeRequired, "")
-	}
-	sc, err := s.scan(c, code)
+	a, err := s.desk.CheckIn(c.Request.Context(), bridge.Arrival{Code: code, Key: req.Key, Phone: s.phone(c, req.MemberCode, req.PIN)})
 	if err != nil {
-		return reply, err
+		return checkInReply{}, a.Place, err
 	}
-	if sc.Source == bridge.KindRollCall {
-		return reply, bridge.ErrTokenKind
-	}
-	device := s.deviceID(c)
-	who, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
-	if err != nil {
-		return reply, err
-	}
-	memberID := who.MemberID
-	method := attendance.MethodQR
-	if sc.Source == bridge.KindStatic {
-		method = attendance.MethodStatic
-	}
-	ctx := c.Request.Context()
-	out, err := s.store.CheckIn(ctx, attendance.CheckInInput{ConferenceID: sc.Conference.ID, PointID: sc.Point.ID,
-		MemberID: memberID, Method: method, Key: req.Key, DeviceID: device, By: attendance.Principal{MemberID: memberID},
-		Conference: &sc.Conference})
-	if err != nil {
-		return reply, err
-	}
-	if byPIN {
-		s.rememberDevice(c, memberID, device)
-	}
-	name, err := s.memberName(c, who)
-	if err != nil {
-		return reply, err
-	}
+	s.rememberDevice(c, a.Identity)
+	out := a.Outcome
 	s.metrics.checkins.WithLabelValues(string(out.Result)).Inc()
-	if out.Result != attendance.ResultAlready {
-		s.publish(ctx, bridge.EventCheckIn, sc.Conference.ID, sc.Point.ID, map[string]any{"memberId": memberID,
-			"name": name, "result": out.Result, "late": out.Late, "at": out.CheckIn.At})
-	}
 	return checkInReply{CheckIn: toCheckIn(out.CheckIn), Result: string(out.Result), Late: out.Late, WrongPoint: out.WrongPoint,
-		InvitedPointID: out.InvitedPointID, MemberName: name, PointName: sc.Point.Name, Conference: sc.Conference.Title}, nil
+		InvitedPointID: out.InvitedPointID, MemberName: a.Identity.Name, PointName: a.Point.Name,
+		Conference: a.Conference.Title}, a.Place, nil
 }
 
 // handleCheckIn handles POST /api/v1/checkins {"token"|"ticket","memberCode","pin","key"}:
@@ -366,7 +148,7 @@ func (s *Server) handleCheckIn() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		reply, err := s.doCheckIn(c, req)
+		reply, _, err := s.doCheckIn(c, req)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -380,7 +162,7 @@ func (s *Server) handleCheckIn() gin.HandlerFunc {
 }
 
 // handleTicket handles POST /api/v1/checkins/tickets {"token"}: exchanges a fresh code
-// for a ticket that outlives the code's rotation.
+// for a ticket that outlives the code's rotation; a ticket is not exchanged again.
 func (s *Server) handleTicket() gin.HandlerFunc {
 	type request struct {
 		Token string `json:"token"`
@@ -403,23 +185,19 @@ func (s *Server) handleTicket() gin.HandlerFunc {
 			s.respondError(c, attendance.Invalid("token", attendance.CodeRequired, ""))
 			return
 		}
-		sc, err := s.scan(c, req.Token)
+		sc, ticket, exp, err := s.desk.Ticket(c.Request.Context(), req.Token)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		ticket, exp := s.ticketFor(sc)
-		resp := response{Ticket: ticket, ExpiresAt: exp, Kind: sc.Source.String(), PointID: sc.Point.ID,
-			PointName: sc.Point.Name, Conference: sc.Conference.Title}
-		if sc.Source == bridge.KindRollCall {
-			resp.RollCallID = rollCallOf(sc)
-		}
-		c.JSON(http.StatusOK, resp)
+		c.JSON(http.StatusOK, response{Ticket: ticket, ExpiresAt: exp, Kind: sc.Source().String(), PointID: sc.Point.ID,
+			PointName: sc.Point.Name, Conference: sc.Conference.Title, RollCallID: sc.Token.RollCall()})
 	}
 }
 
-// chairPoint loads the point of the path's id if the caller may run it: organizers
-// and admins any point, chairs their own (others are 404).
+// chairPoint loads the point of the path's id if the caller may see it: staff any
+// point, chairs their own (others are 404). Routes choose the roles; the desk checks
+// again for what it does.
 func (s *Server) chairPoint(c *gin.Context, param string) (attendance.Point, bool) {
 	id, ok := s.idParam(c, param)
 	if !ok {
@@ -441,51 +219,17 @@ type rosterEntryJSON struct {
 	CheckIn *checkInJSON            `json:"checkIn"`
 }
 
-// pointRoster is a point's roster as the chair sees it, in the API, on the chair's page
-// and on the console: the invitees (and those checked in here from elsewhere) with
-// their live status, counted by status. Invited counts everyone invited here, as the
-// roster lists them; Expected and CheckedIn are the board's figures, which the
-// console shows (exempt members are not expected).
-type pointRoster struct {
-	Conference attendance.Conference
-	Counts     map[attendance.RosterStatus]int
-	Invited    int
-	Expected   int
-	CheckedIn  int
-	Entries    []rosterEntryJSON
-}
-
-func (s *Server) pointRoster(ctx context.Context, pt attendance.Point) (pointRoster, error) {
-	r := pointRoster{Counts: map[attendance.RosterStatus]int{}}
-	var err error
-	if r.Conference, err = s.store.Conference(ctx, attendance.Scope{All: true}, pt.ConferenceID); err != nil {
-		return r, err
-	}
-	entries, err := s.store.PointRoster(ctx, pt.ID)
-	if err != nil {
-		return r, err
-	}
-	r.Entries = make([]rosterEntryJSON, 0, len(entries))
-	for _, e := range entries {
-		st := e.Status(&r.Conference, pt.ID)
-		if e.Invitation.PointID == pt.ID {
-			r.Counts[st]++
-			r.Invited++
-			if !e.Invitation.Exempt {
-				r.Expected++
-			}
-		}
-		j := rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: st}
+// rosterEntries are a roster's lines as the API and the chair's page show them.
+func rosterEntries(r bridge.Roster) []rosterEntryJSON {
+	out := make([]rosterEntryJSON, len(r.Entries))
+	for i, e := range r.Entries {
+		out[i] = rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: e.Status}
 		if e.CheckIn != nil {
 			ci := toCheckIn(*e.CheckIn)
-			j.CheckIn = &ci
-			if e.CheckIn.Active() && e.CheckIn.PointID == pt.ID {
-				r.CheckedIn++
-			}
+			out[i].CheckIn = &ci
 		}
-		r.Entries = append(r.Entries, j)
 	}
-	return r, nil
+	return out
 }
 
 // handlePointRoster handles GET /api/v1/points/{id}/roster: the invitees with their
@@ -502,12 +246,12 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		r, err := s.pointRoster(c.Request.Context(), pt)
+		r, err := s.desk.Roster(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Invited, Entries: r.Entries})
+		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Invited, Entries: rosterEntries(r)})
 	}
 }
 
@@ -549,14 +293,14 @@ func (s *Server) handlePointEvents() gin.HandlerFunc {
 
 // handleManualCheckIn handles POST /api/v1/points/{id}/checkins {"memberId","reason"}:
 // the chair or organizer checks a member in by hand; the reason is required and the
-// check-in is flagged manual.
+// check-in is flagged manual. A member outside the chair's scope is 404.
 func (s *Server) handleManualCheckIn() gin.HandlerFunc {
 	type request struct {
 		MemberID int64  `json:"memberId"`
 		Reason   string `json:"reason"`
 	}
 	return func(c *gin.Context) {
-		pt, ok := s.chairPoint(c, "id")
+		id, ok := s.idParam(c, "id")
 		if !ok {
 			return
 		}
@@ -564,13 +308,8 @@ func (s *Server) handleManualCheckIn() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if req.MemberID <= 0 {
-			s.respondError(c, attendance.Invalid("memberId", attendance.CodeRequired, ""))
-			return
-		}
 		p, _ := principal(c)
-		out, err := s.store.CheckIn(c.Request.Context(), attendance.CheckInInput{ConferenceID: pt.ConferenceID, PointID: pt.ID,
-			MemberID: req.MemberID, Method: attendance.MethodManual, Reason: req.Reason, By: p})
+		out, err := s.desk.ManualCheckIn(c.Request.Context(), p, id, req.MemberID, req.Reason)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -579,17 +318,14 @@ func (s *Server) handleManualCheckIn() gin.HandlerFunc {
 		if out.Result == attendance.ResultCreated {
 			status = http.StatusCreated
 		}
-		if out.Result != attendance.ResultAlready {
-			s.publish(c.Request.Context(), bridge.EventCheckIn, pt.ConferenceID, pt.ID, map[string]any{"memberId": req.MemberID,
-				"result": out.Result, "late": out.Late, "manual": true, "at": out.CheckIn.At})
-		}
 		c.JSON(status, gin.H{"checkIn": toCheckIn(out.CheckIn), "result": out.Result, "late": out.Late, "wrongPoint": out.WrongPoint})
 	}
 }
 
 // checkInChange handles POST /api/v1/checkins/{id}/undo|checkout|confirm. The chair of
-// the check-in's point, organizers and admins may; a member may check themselves out.
-func (s *Server) checkInChange(action string) gin.HandlerFunc {
+// the check-in's point (for a member in their scope), organizers and admins may; a
+// member may check themselves out.
+func (s *Server) checkInChange(change bridge.Change) gin.HandlerFunc {
 	type request struct {
 		Reason string `json:"reason"`
 	}
@@ -604,34 +340,8 @@ func (s *Server) checkInChange(action string) gin.HandlerFunc {
 				return
 			}
 		}
-		ctx := c.Request.Context()
-		ci, err := s.store.CheckInByID(ctx, id)
-		if err != nil {
-			s.respondError(c, err)
-			return
-		}
 		p, _ := principal(c)
-		self := p.MemberID == ci.MemberID && action == "checkout"
-		if !self {
-			if !p.Is(attendance.RoleAdmin, attendance.RoleOrganizer, attendance.RoleChair) {
-				s.respondError(c, attendance.ErrForbidden)
-				return
-			}
-			if _, err := s.store.Point(ctx, p.Scope(), ci.PointID); err != nil {
-				s.respondError(c, err)
-				return
-			}
-		}
-		switch action {
-		case "undo":
-			ci, err = s.store.UndoCheckIn(ctx, id, req.Reason, p)
-		case "checkout":
-			ci, err = s.store.CheckOut(ctx, id, req.Reason, p)
-		case "confirm":
-			ci, err = s.store.ConfirmCheckIn(ctx, id, p)
-		default:
-			err = fmt.Errorf("unknown check-in action %q", action)
-		}
+		ci, err := s.desk.ChangeCheckIn(c.Request.Context(), p, id, change, req.Reason)
 		if err != nil {
 			s.respondError(c, err)
 			return

@@ -621,7 +621,7 @@ func TestCheckIn_PlaceLoadedOnce(t *testing.T) {
 // downStore is a store whose database has gone away.
 type downStore struct{ *sqlstore.DB }
 
-func (downStore) MemberSignIn(context.Context, string, string, ...string) (attendance.Principal, []string, error) {
+func (downStore) MemberSignIn(context.Context, string, string, ...string) (attendance.Principal, []attendance.KeyState, error) {
 	return attendance.Principal{}, nil, fmt.Errorf("member sign-in: %w: connection refused", attendance.ErrUnavailable)
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/diemcau/diemcau/attendance"
@@ -27,6 +29,7 @@ var errorStatus = []struct {
 	{attendance.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{attendance.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{attendance.ErrLocked, http.StatusTooManyRequests, "locked"},
+	{attendance.ErrThrottled, http.StatusTooManyRequests, "throttled"},
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited"},
 	{errMalformed, http.StatusBadRequest, "malformed"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
@@ -96,6 +99,21 @@ func (s *Server) problemFor(err error, lang string) problem {
 		}
 	}
 	p := problem{Type: "/problems/" + kind, Title: s.i18n.T(lang, "problem."+kind), Status: status}
+	// A member at a sign-in is told how many tries are left, or until when the lock
+	// or the throttle lasts.
+	var (
+		bad       *attendance.BadCredentialsError
+		locked    *attendance.LockedError
+		throttled *attendance.ThrottledError
+	)
+	switch {
+	case errors.As(err, &bad):
+		p.Detail = s.i18n.T(lang, "problem.bad-credentials.left", map[string]any{"Count": bad.TriesLeft})
+	case errors.As(err, &locked):
+		p.Detail = s.i18n.T(lang, "problem.locked.until", map[string]any{"Until": locked.Until.In(vietnam).Format("15:04")})
+	case errors.As(err, &throttled):
+		p.Detail = s.i18n.T(lang, "problem.throttled.until", map[string]any{"Until": throttled.Until.In(vietnam).Format("15:04:05")})
+	}
 	var ve *attendance.ValidationError
 	if errors.As(err, &ve) {
 		for _, f := range ve.Fields {
@@ -122,13 +140,22 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		c.Abort()
 		return
 	}
-	switch p.Status {
-	case http.StatusTooManyRequests:
+	s.setRetryAfter(c, p.Status, err)
+	writeProblem(c, p)
+}
+
+// setRetryAfter tells a client refused with 429 or 503 when to come back: when the
+// lock or throttle of err ends, else a minute (rate limits) or 5 s (the database).
+func (s *Server) setRetryAfter(c *gin.Context, status int, err error) {
+	var ra attendance.RetryAfter
+	switch {
+	case errors.As(err, &ra):
+		c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(ra.RetryAt().Sub(s.now()).Seconds())))))
+	case status == http.StatusTooManyRequests:
 		c.Header("Retry-After", "60")
-	case http.StatusServiceUnavailable:
+	case status == http.StatusServiceUnavailable:
 		c.Header("Retry-After", "5")
 	}
-	writeProblem(c, p)
 }
 
 func writeProblem(c *gin.Context, p problem) {

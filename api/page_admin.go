@@ -147,9 +147,7 @@ func (s *Server) showProblem(c *gin.Context, d pageData, name string, err error)
 		s.pageFail(c, err)
 		return
 	}
-	if p.Status == http.StatusTooManyRequests {
-		c.Header("Retry-After", "60")
-	}
+	s.setRetryAfter(c, p.Status, err)
 	d.Problem = &p
 	s.render(c, p.Status, name, d)
 }

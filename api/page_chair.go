@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/gin-gonic/gin"
 )
 
@@ -76,14 +78,14 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		r, err := s.pointRoster(ctx, pt)
+		r, err := s.desk.Roster(ctx, pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
 		conf := r.Conference
 		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
-			Expected: r.Invited, Entries: r.Entries, Materials: map[int64]int64{}, Now: s.now()}
+			Expected: r.Invited, Entries: rosterEntries(r), Materials: map[int64]int64{}, Now: s.now()}
 		for st, n := range r.Counts {
 			pg.Counts[string(st)] = n
 		}
@@ -117,27 +119,35 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 }
 
 // pageChairAction handles POST /{lang}/chair/points/{id}/checkin (memberId, reason)
-// and …/rollcall (windowMinutes).
+// and …/rollcall (windowMinutes), through the desk as the API does.
 func (s *Server) pageChairAction(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		pt, ok := s.chairPoint(c, "id")
-		if !ok {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			s.renderError(c, http.StatusNotFound)
 			return
 		}
 		p, _ := principal(c)
 		ctx := c.Request.Context()
-		var err error
+		pt, err := s.desk.ChairPoint(ctx, p, id)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
 		flash := ""
 		switch action {
 		case "checkin":
 			memberID, _ := strconv.ParseInt(c.PostForm("memberId"), 10, 64)
-			_, err = s.store.CheckIn(ctx, attendance.CheckInInput{ConferenceID: pt.ConferenceID, PointID: pt.ID, MemberID: memberID,
-				Method: attendance.MethodManual, Reason: c.PostForm("reason"), By: p})
+			_, err = s.desk.ManualCheckIn(ctx, p, pt.ID, memberID, c.PostForm("reason"))
 			flash = "chair.flash.checkedin"
 		case "rollcall":
 			minutes, _ := strconv.Atoi(c.PostForm("windowMinutes"))
-			_, err = s.store.StartRollCall(ctx, pt.ConferenceID, pt.ID, time.Duration(minutes)*time.Minute, p)
+			_, err = s.desk.StartRollCall(ctx, p, pt.ConferenceID, pt.ID, time.Duration(minutes)*time.Minute)
 			flash = "chair.flash.rollcall"
+		}
+		if errors.Is(err, attendance.ErrNotFound) {
+			s.respondError(c, err)
+			return
 		}
 		s.afterChairAction(c, pt.ID, flash, err)
 	}
@@ -151,26 +161,9 @@ func (s *Server) pageChairCheckInAction() gin.HandlerFunc {
 			s.renderError(c, http.StatusNotFound)
 			return
 		}
-		ctx := c.Request.Context()
-		ci, err := s.store.CheckInByID(ctx, id)
-		if err != nil {
-			s.renderError(c, http.StatusNotFound)
-			return
-		}
 		p, _ := principal(c)
-		if _, err := s.store.Point(ctx, p.Scope(), ci.PointID); err != nil {
-			s.renderError(c, http.StatusNotFound)
-			return
-		}
-		reason := c.PostForm("reason")
-		switch c.Param("action") {
-		case "undo":
-			_, err = s.store.UndoCheckIn(ctx, id, reason, p)
-		case "confirm":
-			_, err = s.store.ConfirmCheckIn(ctx, id, p)
-		case "checkout":
-			_, err = s.store.CheckOut(ctx, id, reason, p)
-		default:
+		ci, err := s.desk.ChangeCheckIn(c.Request.Context(), p, id, bridge.Change(c.Param("action")), c.PostForm("reason"))
+		if errors.Is(err, attendance.ErrNotFound) {
 			s.renderError(c, http.StatusNotFound)
 			return
 		}

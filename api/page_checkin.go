@@ -78,29 +78,27 @@ func (s *Server) pageCheckIn() gin.HandlerFunc {
 			c.Redirect(http.StatusSeeOther, "/"+d.Lang+"/c/"+c.Param("token"))
 			return
 		}
-		sc, err := s.scan(c, pg.Token)
+		sc, ticket, _, err := s.desk.Ticket(c.Request.Context(), pg.Token)
 		if err != nil {
-			s.renderScanError(c, d, pg, sc, err)
+			s.renderScanError(c, d, pg, sc.Place, err)
 			return
 		}
 		pg.PointName, pg.Conference = sc.Point.Name, sc.Conference.Title
-		pg.Static = sc.Source == bridge.KindStatic
+		pg.Static = sc.Source() == bridge.KindStatic
 		pg.Kind = "checkin"
-		if sc.Source == bridge.KindRollCall {
+		if sc.Source() == bridge.KindRollCall {
 			pg.Kind = "rollcall"
 			d.Title = s.i18n.T(d.Lang, "page.rollcall")
 		}
-		pg.Ticket, _ = s.ticketFor(sc)
-		if id := s.deviceMember(c, s.deviceID(c)); id != 0 {
-			if m, err := s.store.Member(c.Request.Context(), attendance.Scope{All: true}, id); err == nil && m.Active {
-				pg.KnownName = m.FullName
-			}
+		pg.Ticket = ticket
+		if m, ok := s.knownMember(c); ok {
+			pg.KnownName = m.FullName
 		}
 		s.render(c, http.StatusOK, "checkin", d)
 	}
 }
 
-func (s *Server) renderScanError(c *gin.Context, d pageData, pg *checkInPage, sc scanned, err error) {
+func (s *Server) renderScanError(c *gin.Context, d pageData, pg *checkInPage, pl bridge.Place, err error) {
 	msg, hint, status := scanFailure(err)
 	if status == 0 {
 		if p := s.problemFor(err, d.Lang); p.Status < 500 {
@@ -112,9 +110,11 @@ func (s *Server) renderScanError(c *gin.Context, d pageData, pg *checkInPage, sc
 		}
 	}
 	pg.Failure, pg.Hint = msg, hint
-	pg.PointName, pg.Conference = sc.Point.Name, sc.Conference.Title
+	if pl.Point.Name != "" {
+		pg.PointName, pg.Conference = pl.Point.Name, pl.Conference.Title
+	}
 	if errors.Is(err, attendance.ErrCheckinNotOpen) {
-		pg.Opens = sc.Conference.CheckinOpens()
+		pg.Opens = pl.Conference.CheckinOpens()
 	}
 	s.render(c, status, "checkin", d)
 }
@@ -129,22 +129,18 @@ func (s *Server) pageCheckInSubmit() gin.HandlerFunc {
 		d.Data = pg
 		req := checkInRequest{Ticket: pg.Ticket, MemberCode: c.PostForm("memberCode"), PIN: c.PostForm("pin"), Key: pg.Key}
 		if pg.Kind == "rollcall" {
-			_, sc, name, err := s.doAnswer(c, req)
+			a, err := s.doAnswer(c, req)
 			if err != nil {
-				s.renderScanError(c, d, pg, sc, err)
+				s.renderScanError(c, d, pg, a.Place, err)
 				return
 			}
-			pg.PointName, pg.Conference, pg.Answered = sc.Point.Name, sc.Conference.Title, name
+			pg.PointName, pg.Conference, pg.Answered = a.Point.Name, a.Conference.Title, a.Identity.Name
 			s.render(c, http.StatusOK, "checkin", d)
 			return
 		}
-		reply, err := s.doCheckIn(c, req)
+		reply, pl, err := s.doCheckIn(c, req)
 		if err != nil {
-			if sc, scanErr := s.scan(c, pg.Ticket); scanErr == nil {
-				pg.PointName, pg.Conference = sc.Point.Name, sc.Conference.Title
-			}
-			s.renderScanError(c, d, pg, scanned{Point: attendance.Point{Name: pg.PointName},
-				Conference: attendance.Conference{Title: pg.Conference}}, err)
+			s.renderScanError(c, d, pg, pl, err)
 			return
 		}
 		pg.Result, pg.PointName, pg.Conference = &reply, reply.PointName, reply.Conference

@@ -30,7 +30,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		r, err := s.pointRoster(c.Request.Context(), pt)
+		r, err := s.desk.Roster(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -47,7 +47,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 		}
 		pg := consolePage{Point: toPoint(pt), Conference: toConference(r.Conference), CheckInMatrix: qr.Matrix,
 			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
-			NextAt: qr.NextAt, Expected: r.Expected, CheckedIn: r.CheckedIn}
+			NextAt: qr.NextAt, Expected: r.Expected(), CheckedIn: r.CheckedIn}
 		p, _ := principal(c)
 		pg.Chair = p.Name
 		if s.consoles != nil {

@@ -45,7 +45,8 @@ func (s *Server) reader(c *gin.Context) int64 {
 	if p, ok := principal(c); ok && p.MemberID != 0 {
 		return p.MemberID
 	}
-	return s.deviceMember(c, s.deviceID(c))
+	m, _ := s.knownMember(c)
+	return m.ID
 }
 
 // pageMaterials handles GET /{lang}/m/{token}: the point's conference materials.

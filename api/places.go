@@ -4,43 +4,43 @@ import (
 	"context"
 
 	"github.com/diemcau/diemcau/attendance"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/diemcau/diemcau/bridge"
 )
 
 // placeKeeper wraps the store so that every change to a conference or a point drops
-// the places cached for scans on this instance at once: an ended conference refuses
-// check-ins here immediately, and within placeTTL on the other instances.
+// the places the desk cached for scans on this instance at once: an ended conference
+// refuses check-ins here immediately, and within a few seconds on the other instances.
 type placeKeeper struct {
 	Store
-	places *expirable.LRU[int64, place]
+	desk *bridge.Desk
 }
 
 func (k placeKeeper) UpdateConference(ctx context.Context, c *attendance.Conference) error {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.UpdateConference(ctx, c)
 }
 
 func (k placeKeeper) DeleteConference(ctx context.Context, id int64) error {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.DeleteConference(ctx, id)
 }
 
 func (k placeKeeper) TransitionConference(ctx context.Context, id int64, action string) (attendance.Conference, error) {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.TransitionConference(ctx, id, action)
 }
 
 func (k placeKeeper) UpdatePoint(ctx context.Context, p *attendance.Point) error {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.UpdatePoint(ctx, p)
 }
 
 func (k placeKeeper) DeletePoint(ctx context.Context, id int64) error {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.DeletePoint(ctx, id)
 }
 
 func (k placeKeeper) ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error) {
-	defer k.places.Purge()
+	defer k.desk.Forget()
 	return k.Store.ReopenConference(ctx, p, id, reason)
 }

@@ -78,12 +78,12 @@ func TestProblems_Titles(t *testing.T) {
 			}},
 			{"bad-credentials", 401, func(o ...reqOption) result {
 				return doJSON(t, srv, "POST", "/api/v1/auth/login", "",
-					map[string]string{"memberCode": w.SecB.Code, "pin": "000000"}, append(o, fromAddress("192.0.2.10:1"))...)
+					map[string]string{"login": "supervisor", "password": "not-the-password"}, append(o, fromAddress("192.0.2.10:1"))...)
 			}},
 			{"rate-limited", 429, func(o ...reqOption) result {
 				// The limit per login is one a minute here; the first case above used it.
 				return doJSON(t, srv, "POST", "/api/v1/auth/login", "",
-					map[string]string{"memberCode": w.SecB.Code, "pin": pin}, append(o, fromAddress("192.0.2.11:1"))...)
+					map[string]string{"login": "supervisor", "password": password}, append(o, fromAddress("192.0.2.11:1"))...)
 			}},
 			{"malformed", 400, func(o ...reqOption) result {
 				return doJSON(t, srv, "POST", "/api/v1/organizations", admin.Token, `{"name":`, o...)
@@ -664,12 +664,25 @@ func TestProblems_RateLimit(t *testing.T) {
 			// Other logins are not affected.
 			mustStatus(t, attempt(t, srv, "192.0.2.53:1000", map[string]string{"login": "organizer", "password": password}), 200, "organizer")
 
+			// A member's PIN is judged by the desk's lockout, not by these limits: four
+			// wrong PINs are told how many tries remain, the fifth locks the member.
 			bad := map[string]string{"memberCode": w.MemA.Code, "pin": "000000"}
-			for i := range 3 {
-				mustProblem(t, attempt(t, srv, fmt.Sprintf("198.51.100.%d:1000", i+1), bad), 401, "/problems/bad-credentials")
+			for i := range 4 {
+				p := mustProblem(t, attempt(t, srv, fmt.Sprintf("198.51.100.%d:1000", i+1), bad), 401, "/problems/bad-credentials")
+				if want := fmt.Sprintf("%d", 4-i); !strings.Contains(p.Detail, want) {
+					t.Errorf("wrong PIN %d: detail %q does not say %s tries are left", i+1, p.Detail, want)
+				}
 			}
-			limited(t, attempt(t, srv, "198.51.100.50:1000", map[string]string{"memberCode": w.MemA.Code, "pin": pin}))
-			limited(t, attempt(t, srv, "198.51.100.51:1000", map[string]string{"memberCode": " " + w.MemA.Code, "pin": pin}))
+			locked := func(r result) {
+				t.Helper()
+				mustProblem(t, r, 429, "/problems/locked")
+				if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 14*60 || s > 15*60 {
+					t.Errorf("Retry-After: got %q, want the 15 minutes of the lock", r.Header.Get("Retry-After"))
+				}
+			}
+			locked(attempt(t, srv, "198.51.100.5:1000", bad))
+			locked(attempt(t, srv, "198.51.100.50:1000", map[string]string{"memberCode": w.MemA.Code, "pin": pin}))
+			locked(attempt(t, srv, "198.51.100.51:1000", map[string]string{"memberCode": " " + w.MemA.Code, "pin": pin}))
 			mustStatus(t, attempt(t, srv, "198.51.100.52:1000", map[string]string{"memberCode": w.SecA.Code, "pin": pin}), 200, "another member")
 		})
 		t.Run("per address", func(t *testing.T) {

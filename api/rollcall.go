@@ -43,24 +43,11 @@ func (s *Server) handleRollCallStart() gin.HandlerFunc {
 			return
 		}
 		p, _ := principal(c)
-		ctx := c.Request.Context()
-		if p.Role == attendance.RoleChair {
-			if req.PointID == 0 {
-				s.respondError(c, attendance.Invalid("pointId", attendance.CodeRequired, ""))
-				return
-			}
-			if _, err := s.store.Point(ctx, p.Scope(), req.PointID); err != nil {
-				s.respondError(c, attendance.Invalid("pointId", attendance.CodeUnknown, ""))
-				return
-			}
-		}
-		rc, err := s.store.StartRollCall(ctx, conf.ID, req.PointID, time.Duration(req.WindowMinutes)*time.Minute, p)
+		rc, err := s.desk.StartRollCall(c.Request.Context(), p, conf.ID, req.PointID, time.Duration(req.WindowMinutes)*time.Minute)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		s.publish(ctx, bridge.EventRollCall, conf.ID, req.PointID, map[string]any{"kind": "start", "rollCallId": rc.ID,
-			"endsAt": rc.EndsAt})
 		c.JSON(http.StatusCreated, s.toRollCall(attendance.RollCallSummary{RollCall: rc}))
 	}
 }
@@ -145,41 +132,18 @@ func (s *Server) handleRollCallAnswers() gin.HandlerFunc {
 	}
 }
 
-// doAnswer answers a roll call from a phone: the code or ticket of the roll call, and
-// the member as for a check-in.
-func (s *Server) doAnswer(c *gin.Context, req checkInRequest) (attendance.RollCallAnswer, scanned, string, error) {
+// doAnswer answers a roll call from a phone through the desk: the code or ticket of
+// the roll call, and the member as for a check-in.
+func (s *Server) doAnswer(c *gin.Context, req checkInRequest) (bridge.Answered, error) {
 	code := req.Ticket
 	if code == "" {
 		code = req.Token
 	}
-	if code == "" {
-		return attendance.RollCallAnswer{}, scanned{}, "", attendance.Invalid("token", attendance.CodeRequired, "")
-	}
-	sc, err := s.scan(c, code)
-	if err != nil {
-		return attendance.RollCallAnswer{}, sc, "", err
-	}
-	if sc.Source != bridge.KindRollCall {
-		return attendance.RollCallAnswer{}, sc, "", bridge.ErrTokenKind
-	}
-	device := s.deviceID(c)
-	who, byPIN, err := s.identify(c, req.MemberCode, req.PIN, device)
-	if err != nil {
-		return attendance.RollCallAnswer{}, sc, "", err
-	}
-	a, err := s.store.AnswerRollCall(c.Request.Context(), rollCallOf(sc), sc.Point.ID, who.MemberID)
-	if err != nil {
-		return a, sc, "", err
-	}
-	if byPIN {
-		s.rememberDevice(c, who.MemberID, device)
-	}
-	name, err := s.memberName(c, who)
+	a, err := s.desk.Answer(c.Request.Context(), bridge.Arrival{Code: code, Key: req.Key, Phone: s.phone(c, req.MemberCode, req.PIN)})
 	if err == nil {
-		s.publish(c.Request.Context(), bridge.EventRollCall, sc.Conference.ID, sc.Point.ID, map[string]any{"kind": "answer",
-			"rollCallId": a.RollCallID, "memberId": a.MemberID, "name": name})
+		s.rememberDevice(c, a.Identity)
 	}
-	return a, sc, name, err
+	return a, err
 }
 
 // handleRollCallAnswer handles POST /api/v1/rollcalls/answers {"token"|"ticket","memberCode","pin"}.
@@ -189,12 +153,12 @@ func (s *Server) handleRollCallAnswer() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		a, sc, name, err := s.doAnswer(c, req)
+		a, err := s.doAnswer(c, req)
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"rollCallId": a.RollCallID, "memberId": a.MemberID, "pointId": a.PointID, "at": a.At,
-			"memberName": name, "pointName": sc.Point.Name})
+		c.JSON(http.StatusOK, gin.H{"rollCallId": a.Answer.RollCallID, "memberId": a.Answer.MemberID, "pointId": a.Answer.PointID,
+			"at": a.Answer.At, "memberName": a.Identity.Name, "pointName": a.Point.Name})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -90,9 +91,9 @@ func (s *Server) routes() {
 
 	v1.POST("/checkins/tickets", s.handleTicket())
 	v1.POST("/checkins", s.handleCheckIn())
-	for _, action := range []string{"undo", "checkout", "confirm"} {
-		v1.POST("/checkins/:id/"+action, s.require(anyone...), s.checkInChange(action))
-	}
+	v1.POST("/checkins/:id/undo", s.require(anyone...), s.checkInChange(bridge.ChangeUndo))
+	v1.POST("/checkins/:id/checkout", s.require(anyone...), s.checkInChange(bridge.ChangeCheckOut))
+	v1.POST("/checkins/:id/confirm", s.require(anyone...), s.checkInChange(bridge.ChangeConfirm))
 
 	v1.GET("/conferences/:id/board", s.require(admin, organizer, supervisor), s.handleBoard())
 	v1.GET("/conferences/:id/events", s.require(admin, organizer, supervisor), s.handleEvents())

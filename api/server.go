@@ -17,9 +17,7 @@ import (
 	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/web"
 	"github.com/gin-gonic/gin"
-	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/singleflight"
 )
 
 // Store is what the API needs of the attendance record. attendance/sqlstore.DB
@@ -28,7 +26,6 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	AuthenticateStaff(ctx context.Context, login, password string) (attendance.Principal, error)
-	AuthenticateMember(ctx context.Context, code, pin string) (attendance.Principal, error)
 	CreateSession(ctx context.Context, p attendance.Principal, ttl time.Duration) (string, error)
 	SessionPrincipal(ctx context.Context, token string) (attendance.Principal, error)
 	DeleteSession(ctx context.Context, token string) error
@@ -72,23 +69,13 @@ type Store interface {
 	DeleteInvitation(ctx context.Context, id int64) error
 	GenerateInvitations(ctx context.Context, conferenceID int64) (int64, error)
 
-	MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []string, error)
-	SignInFailed(ctx context.Context, key string, t attendance.Throttle) error
-	SignInSucceeded(ctx context.Context, key string) error
-
-	CheckIn(ctx context.Context, in attendance.CheckInInput) (attendance.CheckInOutcome, error)
-	CheckInByID(ctx context.Context, id int64) (attendance.CheckIn, error)
-	UndoCheckIn(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error)
-	CheckOut(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error)
-	ConfirmCheckIn(ctx context.Context, id int64, by attendance.Principal) (attendance.CheckIn, error)
-	PointRoster(ctx context.Context, pointID int64) ([]attendance.RosterEntry, error)
+	// The desk's own needs: every way into attendance goes through bridge.Desk.
+	bridge.DeskStore
 	PointEvents(ctx context.Context, pointID int64, limit int) ([]attendance.CheckInEvent, error)
 
-	StartRollCall(ctx context.Context, conferenceID, pointID int64, window time.Duration, by attendance.Principal) (attendance.RollCall, error)
 	RollCall(ctx context.Context, id int64) (attendance.RollCall, error)
 	CurrentRollCall(ctx context.Context, conferenceID, pointID int64) (attendance.RollCall, error)
 	RollCalls(ctx context.Context, conferenceID, pointID int64) ([]attendance.RollCallSummary, error)
-	AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID int64) (attendance.RollCallAnswer, error)
 	RollCallAnswers(ctx context.Context, rollCallID int64) ([]attendance.RollCallAnswer, error)
 
 	CreateDocument(ctx context.Context, d *attendance.Document) error
@@ -175,8 +162,7 @@ type Server struct {
 	tokens   *bridge.Signer
 	codes    *bridge.Codes
 	now      func() time.Time
-	places   *expirable.LRU[int64, place]
-	loading  singleflight.Group // one load of a place at a time
+	desk     *bridge.Desk
 	bus      *bridge.Bus
 	consoles Consoles
 }
@@ -219,16 +205,16 @@ func NewServer(log *slog.Logger, store Store, cfg Config) (*Server, error) {
 		metrics: newHTTPMetrics(cfg.Metrics),
 		tokens:  bridge.NewSigner(cfg.Secret, cfg.QRRotate),
 		// Two windows and a little: a rotating code is asked for until it is replaced.
-		codes:  bridge.NewCodes(20_000, 2*cfg.QRRotate+5*time.Second),
-		now:    cfg.Now,
-		places: expirable.NewLRU[int64, place](50_000, nil, placeTTL),
+		codes: bridge.NewCodes(20_000, 2*cfg.QRRotate+5*time.Second),
+		now:   cfg.Now,
 	}
-	s.store = placeKeeper{Store: store, places: s.places}
 	s.consoles = cfg.Consoles
 	s.bus = cfg.Bus
 	if s.bus == nil {
 		s.bus = bridge.NewBus("local", nil)
 	}
+	s.desk = bridge.NewDesk(store, s.tokens, s.bus, cfg.Secret, cfg.Now, log)
+	s.store = placeKeeper{Store: store, desk: s.desk}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}

@@ -144,11 +144,35 @@ type Throttle struct {
 	Lockout time.Duration
 }
 
-// The lockout rules of sign-in and PIN check-in: a member's PIN locks after 5 wrong
-// tries in 15 minutes (a 6-digit PIN then takes years to guess online); an address
-// after 50, which leaves room for a hall of members behind one NAT.
+// The lockout rules of sign-in and PIN check-in (docs/design.md, "the lockout"): a
+// member's PIN locks after 5 wrong tries in 15 minutes (a 6-digit PIN then takes years
+// to guess online). An address is throttled, not locked, for the rest of a minute
+// once 30 wrong PINs came from it within one: the guesser behind it is refused, while
+// members without failures still sign in with their right PIN, so a hall behind one
+// NAT keeps checking in.
 var (
 	ThrottleMember  = Throttle{Max: 5, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 	ThrottleAccount = Throttle{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
-	ThrottleAddress = Throttle{Max: 50, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+	ThrottleAddress = Throttle{Max: 30, Window: time.Minute, Lockout: time.Minute}
 )
+
+// KeyState is what the lockout has on record for one key: the failures counted since
+// WindowStart and the end of a lock, if any.
+type KeyState struct {
+	Key         string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time
+}
+
+// FailuresIn is the failures that still count under t at now: none once the window
+// has passed, as SignInFailed starts a new one then.
+func (k KeyState) FailuresIn(t Throttle, now time.Time) int {
+	if now.Sub(k.WindowStart) > t.Window {
+		return 0
+	}
+	return k.Failures
+}
+
+// Locked reports whether the key is locked at now.
+func (k KeyState) Locked(now time.Time) bool { return now.Before(k.LockedUntil) }

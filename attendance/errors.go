@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,8 +28,12 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrForbidden means the caller's role may not do this.
 	ErrForbidden = errors.New("forbidden")
-	// ErrLocked means sign-in is locked for this login after repeated failures.
+	// ErrLocked means sign-in is locked for this login after repeated failures; the
+	// error is a *LockedError saying until when.
 	ErrLocked = errors.New("locked")
+	// ErrThrottled means too many wrong PINs came from the caller's address; the error
+	// is a *ThrottledError saying when to try again.
+	ErrThrottled = errors.New("throttled")
 	// ErrUnavailable means the database cannot be reached or refuses work for now (it
 	// is restarting, out of connections, or busy): the request may be tried again.
 	ErrUnavailable = errors.New("database unavailable")
@@ -118,3 +123,38 @@ func Invalid(field, code, param string) error {
 // StorableText reports whether s can be stored as text: UTF-8 without NUL. PostgreSQL
 // refuses anything else, and no name, title or search has a use for it.
 func StorableText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
+// RetryAfter is an error that says when the request may be tried again.
+type RetryAfter interface {
+	error
+	RetryAt() time.Time
+}
+
+// LockedError is ErrLocked with the time the lock ends.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string        { return "locked until " + e.Until.UTC().Format(time.RFC3339) }
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// RetryAt is when the lock ends.
+func (e *LockedError) RetryAt() time.Time { return e.Until }
+
+// ThrottledError is ErrThrottled with the time the address may guess again.
+type ThrottledError struct{ Until time.Time }
+
+func (e *ThrottledError) Error() string {
+	return "throttled until " + e.Until.UTC().Format(time.RFC3339)
+}
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// RetryAt is when the address may try again.
+func (e *ThrottledError) RetryAt() time.Time { return e.Until }
+
+// BadCredentialsError is ErrBadCredentials with the tries left before the lock, so a
+// member is told how many remain.
+type BadCredentialsError struct{ TriesLeft int }
+
+func (e *BadCredentialsError) Error() string {
+	return fmt.Sprintf("bad credentials (%d tries left)", e.TriesLeft)
+}
+func (e *BadCredentialsError) Is(target error) bool { return target == ErrBadCredentials }

@@ -35,10 +35,13 @@ type Member struct {
 	Phone          string   `gorm:"size:32;not null"`
 	PINHash        string   `gorm:"column:pin_hash;size:200;not null"`
 	// NameKey orders members by name in Vietnamese order (NameKey); Normalize sets it.
-	NameKey   []byte `gorm:"column:full_name_key" json:"-"`
-	Active    bool   `gorm:"not null"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	NameKey []byte `gorm:"column:full_name_key" json:"-"`
+	Active  bool   `gorm:"not null"`
+	// CredentialsVersion counts the PIN changes, resets and deactivations: a phone's
+	// one-tap cookie names the version it was made under, so each of these ends it.
+	CredentialsVersion int `gorm:"not null;default:0"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 var (

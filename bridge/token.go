@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -82,14 +83,18 @@ func (s *Signer) WindowStart(w int64) time.Time { return time.Unix(0, w*int64(s.
 
 // Sign encodes t as a short URL-safe string: the fields as varints, then the MAC.
 func (s *Signer) Sign(t Token) string {
-	buf := make([]byte, 0, 2+4*binary.MaxVarintLen64+macLen)
+	buf := appendBody(make([]byte, 0, 2+4*binary.MaxVarintLen64+macLen), t)
+	buf = append(buf, s.mac(buf)...)
+	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// appendBody appends the signed part of t: version, kind and the fields as varints.
+func appendBody(buf []byte, t Token) []byte {
 	buf = append(buf, tokenVersion, byte(t.Kind))
 	buf = binary.AppendUvarint(buf, uint64(t.ConferenceID))
 	buf = binary.AppendUvarint(buf, uint64(t.PointID))
 	buf = binary.AppendVarint(buf, t.Window)
-	buf = binary.AppendUvarint(buf, uint64(t.Ref))
-	buf = append(buf, s.mac(buf)...)
-	return base64.RawURLEncoding.EncodeToString(buf)
+	return binary.AppendUvarint(buf, uint64(t.Ref))
 }
 
 func (s *Signer) mac(b []byte) []byte {
@@ -99,9 +104,12 @@ func (s *Signer) mac(b []byte) []byte {
 }
 
 // Parse checks the signature of a token string and decodes it, without judging its
-// time or kind. It returns ErrTokenMalformed or ErrTokenForged.
+// time or kind. Exactly one spelling of each token parses: the one Sign writes. The
+// base64 decoder alone would skip line breaks and the varint decoder would take
+// overlong forms, so the string is checked against the alphabet and the body against
+// its re-encoding. It returns ErrTokenMalformed or ErrTokenForged.
 func (s *Signer) Parse(str string) (Token, error) {
-	if len(str) == 0 || len(str) > 128 {
+	if len(str) == 0 || len(str) > maxTokenLen || !urlSafe(str) {
 		return Token{}, ErrTokenMalformed
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(str)
@@ -139,7 +147,25 @@ func (s *Signer) Parse(str string) (Token, error) {
 		return Token{}, ErrTokenMalformed
 	}
 	t.ConferenceID, t.PointID, t.Window, t.Ref = fields[0], fields[1], fields[2], fields[3]
+	if !bytes.Equal(body, appendBody(nil, t)) || base64.RawURLEncoding.EncodeToString(b) != str {
+		return Token{}, ErrTokenMalformed
+	}
 	return t, nil
+}
+
+// maxTokenLen bounds a token string: the longest Sign can write (every field at its
+// widest varint) is 78 characters.
+const maxTokenLen = 80
+
+// urlSafe reports whether str is all of the URL-safe base64 alphabet.
+func urlSafe(str string) bool {
+	for i := 0; i < len(str); i++ {
+		c := str[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Current returns the rotating token of kind for a point at now.
@@ -182,11 +208,46 @@ func (s *Signer) InTime(t Token, now time.Time) error {
 	return nil
 }
 
-// Ticket returns a ticket for the point of t lasting ttl from now: what the phone page
-// keeps after opening a fresh code, so a slow or retried submission still counts.
-// Ref keeps the kind of the code exchanged, so a ticket from a printed code stays
-// marked lower assurance.
-func (s *Signer) Ticket(t Token, now time.Time, ttl time.Duration) string {
-	return s.Sign(Token{Kind: KindTicket, ConferenceID: t.ConferenceID, PointID: t.PointID,
-		Window: now.Add(ttl).Unix(), Ref: int64(t.Kind)})
+// Ticket returns a ticket for the point of code lasting ttl from now: what the phone
+// page keeps after opening a fresh code, so a slow or retried submission still counts.
+// Only a check-in, printed or roll-call code gives a ticket, never a ticket: a ticket
+// is not renewed, so a photographed code does not live longer than one ticket. The
+// ticket's Ref keeps the kind of the code (so a printed code's check-in stays marked
+// lower assurance) and the code's own Ref (the roll call); Source and RollCall read
+// them back.
+func (s *Signer) Ticket(code Token, now time.Time, ttl time.Duration) (Token, error) {
+	switch code.Kind {
+	case KindCheckIn, KindStatic, KindRollCall:
+	default:
+		return Token{}, ErrTokenKind
+	}
+	if code.Ref < 0 || code.Ref >= 1<<59 {
+		return Token{}, ErrTokenMalformed
+	}
+	return Token{Kind: KindTicket, ConferenceID: code.ConferenceID, PointID: code.PointID,
+		Window: now.Add(ttl).Unix(), Ref: code.Ref<<ticketKindBits | int64(code.Kind)}, nil
+}
+
+// ticketKindBits is how many low bits of a ticket's Ref hold the kind of its code.
+const ticketKindBits = 4
+
+// Source is the kind of code a token stands for: its own kind, or for a ticket the
+// kind of the code it was made from.
+func (t Token) Source() Kind {
+	if t.Kind == KindTicket {
+		return Kind(t.Ref & (1<<ticketKindBits - 1))
+	}
+	return t.Kind
+}
+
+// RollCall is the roll call a roll-call code, or a ticket made from one, answers; 0
+// for other tokens.
+func (t Token) RollCall() int64 {
+	switch {
+	case t.Kind == KindRollCall:
+		return t.Ref
+	case t.Kind == KindTicket && t.Source() == KindRollCall:
+		return t.Ref >> ticketKindBits
+	}
+	return 0
 }

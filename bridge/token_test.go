@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -23,6 +24,14 @@ func TestSigner_Verify(t *testing.T) {
 		}
 		return string(b)
 	}
+	ticket := func(code Token) string {
+		tk, err := s.Ticket(code, now, 10*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Sign(tk)
+	}
+	good := s.Sign(cur)
 	tests := []struct {
 		name string
 		str  string
@@ -44,8 +53,15 @@ func TestSigner_Verify(t *testing.T) {
 		{"not base64", "%%%%", KindCheckIn, now, ErrTokenMalformed},
 		{"too short", "AAAA", KindCheckIn, now, ErrTokenMalformed},
 		{"huge", strings.Repeat("A", 10000), KindCheckIn, now, ErrTokenMalformed},
-		{"ticket alive", s.Ticket(cur, now, 10*time.Minute), KindTicket, now.Add(9 * time.Minute), nil},
-		{"ticket expired", s.Ticket(cur, now, 10*time.Minute), KindTicket, now.Add(10 * time.Minute), ErrTokenExpired},
+		{"ticket alive", ticket(cur), KindTicket, now.Add(9 * time.Minute), nil},
+		{"ticket expired", ticket(cur), KindTicket, now.Add(10 * time.Minute), ErrTokenExpired},
+		// One spelling per token: line breaks, spaces, padding and other alphabets are
+		// refused although a lenient decoder would read the same bytes.
+		{"CRLF inside", good[:10] + "\r\n" + good[10:], KindCheckIn, now, ErrTokenMalformed},
+		{"LF at the end", good + "\n", KindCheckIn, now, ErrTokenMalformed},
+		{"padding", good + "=", KindCheckIn, now, ErrTokenMalformed},
+		{"space inside", good[:10] + " " + good[10:], KindCheckIn, now, ErrTokenMalformed},
+		{"base64 of the standard alphabet", good[:10] + "+" + good[11:], KindCheckIn, now, ErrTokenMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,12 +91,45 @@ func TestSigner_RoundTrip(t *testing.T) {
 	}
 }
 
-func TestSigner_TicketKeepsSource(t *testing.T) {
+func TestSigner_Ticket(t *testing.T) {
 	s := NewSigner([]byte("a test secret that is long enough!"), 30*time.Second)
 	now := time.Unix(1_770_000_000, 0)
-	tk, err := s.Verify(s.Ticket(Token{Kind: KindStatic, ConferenceID: 2, PointID: 5}, now, time.Minute), KindTicket, now)
-	if err != nil || Kind(tk.Ref) != KindStatic || tk.PointID != 5 || tk.ConferenceID != 2 {
-		t.Errorf("got %+v, %v; want a ticket of point 5 from a static code", tk, err)
+	for _, code := range []Token{
+		{Kind: KindStatic, ConferenceID: 2, PointID: 5},
+		{Kind: KindCheckIn, ConferenceID: 2, PointID: 5, Window: s.Window(now)},
+		{Kind: KindRollCall, ConferenceID: 2, PointID: 5, Window: s.Window(now), Ref: 1 << 40},
+	} {
+		t.Run(code.Kind.String(), func(t *testing.T) {
+			tk, err := s.Ticket(code, now, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Verify(s.Sign(tk), KindTicket, now)
+			if err != nil || got.Source() != code.Kind || got.RollCall() != code.RollCall() || got.PointID != 5 || got.ConferenceID != 2 {
+				t.Errorf("got %+v (source %v, roll call %d), %v; want a ticket of point 5 from %+v", got, got.Source(), got.RollCall(), err, code)
+			}
+			// A ticket is never renewed: exchanging it again is refused.
+			if _, err := s.Ticket(got, now, time.Minute); !errors.Is(err, ErrTokenKind) {
+				t.Errorf("Ticket(ticket) = %v, want ErrTokenKind", err)
+			}
+		})
+	}
+	for _, k := range []Kind{KindMaterials, KindTicket, Kind(9)} {
+		if _, err := s.Ticket(Token{Kind: k, ConferenceID: 2, PointID: 5}, now, time.Minute); !errors.Is(err, ErrTokenKind) {
+			t.Errorf("Ticket(%v) = %v, want ErrTokenKind", k, err)
+		}
+	}
+}
+
+// TestSigner_OneSpelling checks Parse against overlong varints in a correctly signed
+// body: only the encoding Sign writes is accepted.
+func TestSigner_OneSpelling(t *testing.T) {
+	s := NewSigner([]byte("a test secret that is long enough!"), 30*time.Second)
+	// version 1, kind 1, conference 1 written as 0x81 0x00 (overlong), point 2, window 3, ref 0
+	body := []byte{tokenVersion, byte(KindCheckIn), 0x81, 0x00, 2, 6, 0}
+	str := base64.RawURLEncoding.EncodeToString(append(body, s.mac(body)...))
+	if tok, err := s.Parse(str); !errors.Is(err, ErrTokenMalformed) {
+		t.Errorf("Parse(overlong varint) = %+v, %v; want ErrTokenMalformed", tok, err)
 	}
 }
 

@@ -75,6 +75,35 @@ func (db *DB) checkinConference(ctx context.Context, in attendance.CheckInInput)
 	return conf, translate(err, fmt.Sprintf("conference %d", in.ConferenceID))
 }
 
+// invitedPointSQL is the one rule of who may be counted at a conference, as SQL for
+// conference conf and member m (docs/design.md, "invited here, or the approved
+// substitute"): the point the member is invited at, else the point of the invitee
+// whose approved substitute they are; NULL for neither. Each look-up is a scalar
+// subquery with LIMIT 1, so it keeps one index even in a plan made on empty tables
+// (firstcheckin.go).
+func invitedPointSQL(conf, m string) string {
+	return `COALESCE((SELECT point_id FROM invitations WHERE conference_id = ` + conf + ` AND member_id = ` + m +
+		` AND removed_at IS NULL LIMIT 1),
+		(SELECT i.point_id FROM delegations dl JOIN invitations i ON i.conference_id = dl.conference_id
+			AND i.member_id = dl.member_id AND i.removed_at IS NULL
+		WHERE dl.conference_id = ` + conf + ` AND dl.substitute_id = ` + m + ` AND dl.status = 'approved' LIMIT 1))`
+}
+
+// InvitedPoint returns the point member is counted at in a conference: where they are
+// invited, or where the invitee they substitute for is. ErrNotInvited for neither.
+func (db *DB) InvitedPoint(ctx context.Context, conferenceID, memberID int64) (int64, error) {
+	var point *int64
+	err := db.q(ctx).Raw(`SELECT `+invitedPointSQL("@c", "@m")+` AS point_id`,
+		sql.Named("c", conferenceID), sql.Named("m", memberID)).Scan(&point).Error
+	if err != nil {
+		return 0, translate(err, "invited point")
+	}
+	if point == nil {
+		return 0, fmt.Errorf("member %d at conference %d: %w", memberID, conferenceID, attendance.ErrNotInvited)
+	}
+	return *point, nil
+}
+
 // errKeyRace means a concurrent request with the same idempotency key won.
 var errKeyRace = errors.New("idempotency key taken concurrently")
 
@@ -89,11 +118,15 @@ type memberState struct {
 func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.CheckInInput, now time.Time) (attendance.CheckInOutcome, error) {
 	var out attendance.CheckInOutcome
 	var st memberState
+	if in.DeviceID != "" && tx.Dialector.Name() == "postgres" {
+		// As a gathering does (lockDevicesSQL): the state below then sees every
+		// check-in made on this phone by a transaction that held it first.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?, hashtext(?))`, deviceLockSpace, in.DeviceID).Error; err != nil {
+			return out, translate(err, "lock device")
+		}
+	}
 	err := tx.Raw(`SELECT
-		COALESCE((SELECT point_id FROM invitations WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL),
-			(SELECT i.point_id FROM delegations d JOIN invitations i ON i.conference_id = d.conference_id
-				AND i.member_id = d.member_id AND i.removed_at IS NULL
-			WHERE d.conference_id = @c AND d.substitute_id = @m AND d.status = 'approved')) AS invited_point_id,
+		`+invitedPointSQL("@c", "@m")+` AS invited_point_id,
 		(SELECT id FROM check_ins WHERE conference_id = @c AND member_id = @m) AS check_in_id,
 		(SELECT member_id FROM check_in_keys WHERE key = @k) AS key_member_id,
 		EXISTS (SELECT 1 FROM check_ins WHERE device_id = @d AND conference_id + 0 = @c AND @d <> '' AND member_id <> @m

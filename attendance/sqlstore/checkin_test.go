@@ -251,15 +251,21 @@ func TestDB_CheckInConcurrent(t *testing.T) {
 	})
 }
 
+// TestDB_SignInLockout: the store counts failures per key and reports them with the
+// sign-in, on both databases and whether the PIN is right or wrong; the desk judges.
 func TestDB_SignInLockout(t *testing.T) {
 	clk := &movableClock{t: t0}
 	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		clk.Set(t0)
 		mustCheckinFixture(t, db)
-		signIn := func(keys ...string) ([]string, error) {
-			_, failing, err := db.MemberSignIn(ctx, "A1", "123456", keys...)
-			return failing, err
+		state := func(pin string, keys ...string) (map[string]attendance.KeyState, error) {
+			_, states, err := db.MemberSignIn(ctx, "A1", pin, keys...)
+			out := map[string]attendance.KeyState{}
+			for _, st := range states {
+				out[st.Key] = st
+			}
+			return out, err
 		}
 		rule := attendance.Throttle{Max: 3, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 		for range 2 {
@@ -267,22 +273,25 @@ func TestDB_SignInLockout(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if failing, err := signIn("member:A1"); err != nil || len(failing) != 1 {
-			t.Errorf("after 2 failures: got %v, %v; want unlocked, failing", failing, err)
+		st, err := state("123456", "member:A1", "addr:1.2.3.4")
+		if err != nil || st["member:A1"].Failures != 2 || st["member:A1"].Locked(t0) || len(st) != 1 {
+			t.Errorf("after 2 failures: got %+v, %v; want 2 failures, unlocked, no address record", st, err)
 		}
 		db.SignInFailed(ctx, "member:A1", rule)
-		if _, err := signIn("member:A1", "addr:1.2.3.4"); !errors.Is(err, attendance.ErrLocked) {
-			t.Errorf("after 3 failures: got %v, want ErrLocked", err)
+		st, err = state("000000", "member:A1", "addr:1.2.3.4")
+		if !errors.Is(err, attendance.ErrBadCredentials) || !st["member:A1"].Locked(t0) ||
+			!st["member:A1"].LockedUntil.Equal(t0.Add(15*time.Minute)) {
+			t.Errorf("after 3 failures with a wrong PIN: got %+v, %v; want ErrBadCredentials and locked until %v", st, err, t0.Add(15*time.Minute))
 		}
 		clk.Set(t0.Add(16 * time.Minute))
-		if _, err := signIn("member:A1"); err != nil {
-			t.Errorf("after the lockout: got %v, want unlocked", err)
+		if st, err := state("123456", "member:A1"); err != nil || st["member:A1"].Locked(clk.Now()) {
+			t.Errorf("after the lockout: got %+v, %v; want unlocked", st, err)
 		}
 		if err := db.SignInSucceeded(ctx, "member:A1"); err != nil {
 			t.Fatal(err)
 		}
-		if failing, _ := signIn("member:A1"); len(failing) != 0 {
-			t.Errorf("after a success: got %v failing, want none", failing)
+		if st, _ := state("123456", "member:A1"); len(st) != 0 {
+			t.Errorf("after a success: got %+v, want nothing on record", st)
 		}
 	})
 }
@@ -346,8 +355,8 @@ func TestDB_MemberSignIn(t *testing.T) {
 			t.Errorf("one failure on record: got %v, %v", failing, err)
 		}
 		db.SignInFailed(ctx, "member:a2", rule)
-		if _, _, err := db.MemberSignIn(ctx, "A2", "123456", keys...); !errors.Is(err, attendance.ErrLocked) {
-			t.Errorf("locked: got %v, want ErrLocked", err)
+		if _, st, err := db.MemberSignIn(ctx, "A2", "123456", keys...); err != nil || len(st) != 1 || !st[0].Locked(t0) {
+			t.Errorf("locked: got %+v, %v; want the lock on record", st, err)
 		}
 	})
 }

@@ -27,15 +27,12 @@ import (
 // "conference_id + 0" to keep the shared-phone look-up on the device index
 // (migrate_device.go). (The substitute's look-up, made only for a member not
 // invited, may take any of the delegation indexes: a conference has few delegations.) TestGatheredPlans checks the plans on an empty database.
-const firstCheckInsSQL = `WITH input AS (
+var firstCheckInsSQL = `WITH input AS (
 	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
 		$7::bigint[], $8::bigint[], $9::timestamptz[]) WITH ORDINALITY AS t(c, m, p, k, d, method, ba, bm, at, n)
 ), st AS (
 	SELECT input.*,
-		COALESCE((SELECT point_id FROM invitations WHERE conference_id = c AND member_id = m AND removed_at IS NULL LIMIT 1),
-			(SELECT i.point_id FROM delegations dl JOIN invitations i ON i.conference_id = dl.conference_id
-				AND i.member_id = dl.member_id AND i.removed_at IS NULL
-			WHERE dl.conference_id = c AND dl.substitute_id = m AND dl.status = 'approved' LIMIT 1)) AS invited_point_id,
+		` + invitedPointSQL("c", "m") + ` AS invited_point_id,
 		(SELECT true FROM check_ins ci WHERE ci.conference_id = c AND ci.member_id = m LIMIT 1) IS NOT NULL AS has_check_in,
 		(SELECT true FROM check_in_keys ck WHERE ck.key = k LIMIT 1) IS NOT NULL AS has_key,
 		d <> '' AND (SELECT true FROM check_ins ci WHERE ci.device_id = d AND ci.conference_id + 0 = c
@@ -108,7 +105,19 @@ func (db *DB) recordFirsts(ctx context.Context, args []firstArg) ([]firstDone, e
 			byMember[i] = *ci.ByMemberID
 		}
 	}
-	rows, err := db.sql.QueryContext(ctx, firstCheckInsSQL, conf, member, point, key, device, method, by, byMember, at)
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	// The phones are locked first, in a statement of their own, so that the gathering's
+	// statement takes its snapshot after any other transaction with one of its phones
+	// has committed: two gatherings running at once, each with one member of a
+	// borrowed phone, would otherwise both miss the other and flag neither.
+	if _, err := tx.ExecContext(ctx, lockDevicesSQL, device, deviceLockSpace); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, firstCheckInsSQL, conf, member, point, key, device, method, by, byMember, at)
 	if err != nil {
 		return nil, err
 	}
@@ -132,5 +141,17 @@ func (db *DB) recordFirsts(ctx context.Context, args []firstArg) ([]firstDone, e
 		done[i-1] = firstDone{recorded: true,
 			out: attendance.CheckInOutcome{CheckIn: ci, Result: attendance.ResultCreated, InvitedPointID: invited.Int64}}
 	}
-	return done, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return done, tx.Commit()
 }
+
+// deviceLockSpace is the first key of the transaction locks taken on phones' device
+// ids (the second is the id's hash), apart from any other advisory lock.
+const deviceLockSpace = 1684631905
+
+// lockDevicesSQL locks the device ids of $1 (in lock space $2) for the transaction, in one order so that
+// two gatherings cannot wait for each other.
+const lockDevicesSQL = `SELECT count(pg_advisory_xact_lock($2, hashtext(d)))
+	FROM (SELECT DISTINCT d FROM unnest($1::text[]) AS u(d) WHERE d <> '' ORDER BY d) x`

@@ -66,7 +66,25 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 		if err := upsertMembers(tx, withoutPIN, cols); err != nil {
 			return err
 		}
-		return upsertMembers(tx, withPIN, append(cols, "pin_hash"))
+		if err := upsertMembers(tx, withPIN, append(cols, "pin_hash")); err != nil {
+			return err
+		}
+		// A PIN set by the roster or a member made inactive there ends what they had
+		// signed in, as the same change on the member's page does.
+		var ended []string
+		for _, ms := range [][]attendance.Member{withPIN, withoutPIN} {
+			for _, m := range ms {
+				if m.PINHash != "" || !m.Active {
+					ended = append(ended, m.Code)
+				}
+			}
+		}
+		for start := 0; start < len(ended); start += 1000 {
+			if err := endCredentials(tx, "code IN ?", ended[start:min(start+1000, len(ended))]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return attendance.ImportResult{}, err

@@ -87,15 +87,34 @@ func (db *DB) UpdateMember(ctx context.Context, m *attendance.Member, pin string
 		if err := checkOrganization(tx, m.OrganizationID); err != nil {
 			return err
 		}
-		m.CreatedAt, m.PINHash = old.CreatedAt, old.PINHash
+		m.CreatedAt, m.PINHash, m.CredentialsVersion = old.CreatedAt, old.PINHash, old.CredentialsVersion
 		cols := []string{"code", "full_name", "full_name_key", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
 		if pin != "" {
 			m.PINHash = db.hashPIN(pin)
 			cols = append(cols, "pin_hash")
 		}
 		err := tx.Model(m).Select(cols).Updates(m).Error
-		return dupAsField(translate(err, "update member"), "code")
+		if err != nil {
+			return dupAsField(translate(err, "update member"), "code")
+		}
+		if pin != "" || old.Active && !m.Active {
+			m.CredentialsVersion++
+			return endCredentials(tx, "id = ?", m.ID)
+		}
+		return nil
 	})
+}
+
+// endCredentials ends the sessions and the phones' one-tap cookies of the members
+// matching where: a PIN change or reset, or a deactivation, leaves nothing signed in
+// that a later reactivation could bring back.
+func endCredentials(tx *gorm.DB, where string, args ...any) error {
+	err := tx.Exec(`DELETE FROM sessions WHERE member_id IN (SELECT id FROM members WHERE `+where+`)`, args...).Error
+	if err != nil {
+		return translate(err, "end member sessions")
+	}
+	err = tx.Exec(`UPDATE members SET credentials_version = credentials_version + 1 WHERE `+where, args...).Error
+	return translate(err, "end one-tap cookies")
 }
 
 // DeleteMember removes a member who was never invited; ErrConflict otherwise (set them

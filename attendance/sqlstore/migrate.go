@@ -22,6 +22,7 @@ var migrations = []*gormigrate.Migration{
 	searchMigration,
 	nameKeyMigration,
 	decisionMigration,
+	credentialsMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -112,14 +113,13 @@ func (db *DB) AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID 
 		if !rc.Covers(pointID) {
 			return attendance.Invalid("pointId", attendance.CodeInvalid, "")
 		}
-		var n int64
 		// The invited member, or their approved substitute, answers.
-		if err := tx.Model(&attendance.Invitation{}).Where(`conference_id = ? AND removed_at IS NULL AND (member_id = ?
-			OR member_id IN (SELECT member_id FROM delegations WHERE conference_id = ? AND substitute_id = ? AND status = 'approved'))`,
-			rc.ConferenceID, memberID, rc.ConferenceID, memberID).Count(&n).Error; err != nil {
+		var invited *int64
+		if err := tx.Raw(`SELECT `+invitedPointSQL("@c", "@m")+` AS point_id`, sql.Named("c", rc.ConferenceID),
+			sql.Named("m", memberID)).Scan(&invited).Error; err != nil {
 			return translate(err, "find invitation")
 		}
-		if n == 0 {
+		if invited == nil {
 			return attendance.ErrNotInvited
 		}
 		a = attendance.RollCallAnswer{RollCallID: rc.ID, MemberID: memberID, PointID: pointID, At: now}

@@ -51,30 +51,30 @@ func (db *DB) SignInSucceeded(ctx context.Context, key string) error {
 	return translate(db.q(ctx).Where("key = ? AND (locked_until IS NULL OR locked_until <= ?)", key, db.now().UTC()).Delete(&signInFailure{}).Error, "sign-in success")
 }
 
-// MemberSignIn checks a member code and PIN and the lockout state of keys in one read:
-// the sign-in a check-in does for every member arriving without the one-tap cookie.
-// On PostgreSQL the reads of sign-ins arriving together are one statement (gather.go).
-// It returns ErrLocked when a key is locked, ErrBadCredentials as AuthenticateMember,
-// and otherwise the principal and the keys with failures on record.
-func (db *DB) MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []string, error) {
+// MemberSignIn checks a member code and PIN and reads the lockout state of keys in one
+// read: the sign-in a check-in does for every member arriving without the one-tap
+// cookie. On PostgreSQL the reads of sign-ins arriving together are one statement
+// (gather.go). It returns the principal, or ErrBadCredentials as AuthenticateMember,
+// and in both cases what is on record for the keys; the caller (the desk) judges the
+// locks.
+func (db *DB) MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []attendance.KeyState, error) {
 	st, err := db.signInState(ctx, signInArg{code: code, keys: keys})
 	if err != nil {
 		return attendance.Principal{}, nil, translate(err, "member sign-in")
 	}
-	now := db.now().UTC()
-	var failing []string
-	for _, f := range st.fails {
-		if f.lockedUntil.Valid && f.lockedUntil.Time.After(now) {
-			return attendance.Principal{}, nil, attendance.ErrLocked
+	states := make([]attendance.KeyState, len(st.fails))
+	for i, f := range st.fails {
+		states[i] = attendance.KeyState{Key: f.key, Failures: f.failures, WindowStart: f.windowStart.Time}
+		if f.lockedUntil.Valid {
+			states[i].LockedUntil = f.lockedUntil.Time
 		}
-		failing = append(failing, f.key)
 	}
 	m := st.member
 	if m.ID == 0 || !m.Active || !db.checkPIN(m.PINHash, pin) {
-		return attendance.Principal{}, failing, attendance.ErrBadCredentials
+		return attendance.Principal{}, states, attendance.ErrBadCredentials
 	}
 	p, err := db.memberPrincipal(ctx, m)
-	return p, failing, err
+	return p, states, err
 }
 
 // signInArg is a member code and the throttle keys to look up with it.
@@ -92,6 +92,8 @@ type signInState struct {
 
 type signInFail struct {
 	key         string
+	failures    int
+	windowStart sql.NullTime
 	lockedUntil sql.NullTime
 }
 
@@ -106,11 +108,13 @@ func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error)
 	var rows []struct {
 		attendance.Member
 		FailKey     *string
+		FailCount   int
+		FailWindow  sql.NullTime
 		LockedUntil sql.NullTime
 	}
 	// One row per failure record of keys (or one with none), each carrying the member
 	// (or nulls when the code is unknown).
-	err := db.q(ctx).Raw(`SELECT m.*, f.key AS fail_key, f.locked_until
+	err := db.q(ctx).Raw(`SELECT m.*, f.key AS fail_key, COALESCE(f.failures, 0) AS fail_count, f.window_start AS fail_window, f.locked_until
 		FROM (SELECT 1 AS one) x
 		LEFT JOIN members m ON m.code = ?
 		LEFT JOIN sign_in_failures f ON f.key IN ?`, a.code, a.keys).Scan(&rows).Error
@@ -118,7 +122,8 @@ func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error)
 	for _, r := range rows {
 		st.member = r.Member
 		if r.FailKey != nil {
-			st.fails = append(st.fails, signInFail{key: *r.FailKey, lockedUntil: r.LockedUntil})
+			st.fails = append(st.fails, signInFail{key: *r.FailKey, failures: r.FailCount, windowStart: r.FailWindow,
+				lockedUntil: r.LockedUntil})
 		}
 	}
 	return st, err
@@ -129,7 +134,7 @@ func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error)
 // record, or one with none, each with the member or nulls.
 const signInsSQL = `WITH r AS (SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS r(code, n)),
 	fk AS (SELECT * FROM unnest($2::bigint[], $3::text[]) AS fk(n, key))
-SELECT r.n, m.id, m.full_name, m.organization_id, m.position, m.pin_hash, m.active, f.key, f.locked_until
+SELECT r.n, m.id, m.full_name, m.organization_id, m.position, m.pin_hash, m.active, f.key, f.failures, f.window_start, f.locked_until
 FROM r LEFT JOIN members m ON m.code = r.code
 LEFT JOIN (fk JOIN sign_in_failures f ON f.key = fk.key) ON fk.n = r.n`
 
@@ -159,9 +164,10 @@ func (db *DB) readSignIns(ctx context.Context, args []signInArg) ([]signInState,
 			name, pos, pin sql.NullString
 			active         sql.NullBool
 			key            sql.NullString
-			locked         sql.NullTime
+			failures       sql.NullInt64
+			window, locked sql.NullTime
 		)
-		if err := rows.Scan(&i, &id, &name, &org, &pos, &pin, &active, &key, &locked); err != nil {
+		if err := rows.Scan(&i, &id, &name, &org, &pos, &pin, &active, &key, &failures, &window, &locked); err != nil {
 			return nil, err
 		}
 		if i < 1 || i > len(args) {
@@ -171,7 +177,8 @@ func (db *DB) readSignIns(ctx context.Context, args []signInArg) ([]signInState,
 		st.member = attendance.Member{ID: id.Int64, Code: args[i-1].code, FullName: name.String, OrganizationID: org.Int64,
 			Position: attendance.Position(pos.String), PINHash: pin.String, Active: active.Bool}
 		if key.Valid {
-			st.fails = append(st.fails, signInFail{key: key.String, lockedUntil: locked})
+			st.fails = append(st.fails, signInFail{key: key.String, failures: int(failures.Int64), windowStart: window,
+				lockedUntil: locked})
 		}
 	}
 	return states, rows.Err()
