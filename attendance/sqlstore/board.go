@@ -22,23 +22,28 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		at[p.ID] = &board[i]
 	}
 
+	var invited []struct {
+		PointID int64
+		N       int
+		Exempt  int
+	}
+	err := db.q(ctx).Raw(`SELECT i.point_id, COUNT(*) AS n, SUM(CASE WHEN m.exempt THEN 1 ELSE 0 END) AS exempt
+		FROM invitations i JOIN members m ON m.id = i.member_id
+		WHERE i.conference_id = ? AND i.removed_at IS NULL GROUP BY i.point_id`, conferenceID).
+		Scan(&invited).Error
+	if err != nil {
+		return nil, translate(err, "board invitations")
+	}
+	for _, c := range invited {
+		if b := at[c.PointID]; b != nil {
+			b.Expected = attendance.Tally{Invited: c.N, Exempt: c.Exempt}.Expected()
+		}
+	}
 	type count struct {
 		PointID int64
 		N       int
 	}
 	var counts []count
-	err := db.q(ctx).Raw(`SELECT i.point_id, COUNT(*) AS n FROM invitations i JOIN members m ON m.id = i.member_id
-		WHERE i.conference_id = ? AND i.removed_at IS NULL AND m.exempt = ? GROUP BY i.point_id`, conferenceID, false).
-		Scan(&counts).Error
-	if err != nil {
-		return nil, translate(err, "board invitations")
-	}
-	for _, c := range counts {
-		if b := at[c.PointID]; b != nil {
-			b.Expected = c.N
-		}
-	}
-	counts = counts[:0]
 	err = db.q(ctx).Raw(`SELECT point_id, COUNT(*) AS n FROM check_ins WHERE conference_id = ? AND undone_at IS NULL
 		GROUP BY point_id`, conferenceID).Scan(&counts).Error
 	if err != nil {
