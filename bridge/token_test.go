@@ -135,7 +135,10 @@ func TestSigner_OneSpelling(t *testing.T) {
 
 func FuzzSigner_Parse(f *testing.F) {
 	s := NewSigner([]byte("a test secret that is long enough!"), 30*time.Second)
-	f.Add(s.Sign(Token{Kind: KindCheckIn, ConferenceID: 1, PointID: 2, Window: 3}))
+	good := s.Sign(Token{Kind: KindCheckIn, ConferenceID: 1, PointID: 2, Window: 3})
+	f.Add(good)
+	f.Add(good[:8] + "\r\n" + good[8:])
+	f.Add(good + "=")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, str string) {
 		tok, err := s.Parse(str)
