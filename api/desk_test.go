@@ -365,3 +365,17 @@ func TestDesk_OneSpelling(t *testing.T) {
 		mustDesk(t, r, http.StatusBadRequest, "/problems/token-malformed")
 	}
 }
+
+// TestDesk_CodeAnyCase: a member code is read without case and surrounding spaces, so
+// "a2 " signs in as A2, on the login and at check-in.
+func TestDesk_CodeAnyCase(t *testing.T) {
+	e := ciSetup(t, testdb.Targets(t)[0])
+	mustDesk(t, e.do(t, nil, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"memberCode": " a2 ", "pin": ciPIN}),
+		http.StatusOK, "")
+	r := e.do(t, nil, http.MethodPost, "/api/v1/checkins", "", map[string]string{"token": e.currentCode(e.pA), "memberCode": "a3",
+		"pin": ciPIN, "key": "lower-case-code"})
+	mustDesk(t, r, http.StatusCreated, "")
+	if r.json(t)["memberName"] != e.m["A3"].FullName {
+		t.Errorf("checked in as %v, want %s", r.json(t)["memberName"], e.m["A3"].FullName)
+	}
+}

@@ -50,10 +50,15 @@ var (
 	pinRe        = regexp.MustCompile(`^[0-9]{4,8}$`)
 )
 
-// Normalize trims the member's text fields and sets the name's sort key. Names are
-// kept byte-exact otherwise.
+// MemberCode is the one spelling of a member code: without surrounding spaces, in
+// capitals. Codes are stored so and typed codes are read so, so an elderly member who
+// types "dv000646 " signs in as DV000646.
+func MemberCode(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// Normalize trims the member's text fields, spells the code as MemberCode does and
+// sets the name's sort key. Names are kept byte-exact otherwise.
 func (m *Member) Normalize() {
-	m.Code = strings.TrimSpace(m.Code)
+	m.Code = MemberCode(m.Code)
 	m.FullName = strings.TrimSpace(m.FullName)
 	m.Phone = strings.TrimSpace(m.Phone)
 	m.NameKey = NameKey(m.FullName)

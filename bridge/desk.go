@@ -266,9 +266,9 @@ func (d *Desk) deviceMAC(memberID int64, version int, device string) string {
 //     answered ErrThrottled; a member's correct PIN still signs in, so one guesser
 //     behind a hall's shared address cannot lock the room out.
 //
-// Codes are compared without case and surrounding spaces.
+// Codes are compared without case and surrounding spaces (attendance.MemberCode).
 func (d *Desk) SignIn(ctx context.Context, code, pin, address string) (attendance.Principal, error) {
-	code, pin = strings.TrimSpace(code), strings.TrimSpace(pin)
+	code, pin = attendance.MemberCode(code), strings.TrimSpace(pin)
 	if err := validSignIn(code, pin); err != nil {
 		return attendance.Principal{}, err
 	}

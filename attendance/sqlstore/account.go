@@ -162,7 +162,7 @@ func (db *DB) AuthenticateStaff(ctx context.Context, login, password string) (at
 // unknown or inactive member, a member without a PIN, or a wrong PIN.
 func (db *DB) AuthenticateMember(ctx context.Context, code, pin string) (attendance.Principal, error) {
 	var m attendance.Member
-	err := db.q(ctx).Where("code = ?", code).First(&m).Error
+	err := db.q(ctx).Where("code = ?", attendance.MemberCode(code)).First(&m).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return attendance.Principal{}, translate(err, "find member")
 	}

@@ -18,6 +18,9 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 	if len(rows) == 0 {
 		return res, attendance.Invalid("file", attendance.CodeEmptyFile, "")
 	}
+	for i := range rows {
+		rows[i].Code = attendance.MemberCode(rows[i].Code)
+	}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		orgs, err := orgResolver(tx)
 		if err != nil {

@@ -23,6 +23,7 @@ var migrations = []*gormigrate.Migration{
 	nameKeyMigration,
 	decisionMigration,
 	credentialsMigration,
+	codesMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at
