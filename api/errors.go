@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -201,5 +200,3 @@ func (s *Server) handleProblemDoc() gin.HandlerFunc {
 		s.respondError(c, attendance.ErrNotFound)
 	}
 }
-
-var _ = slog.Default

@@ -231,12 +231,6 @@ func (p Province) Secretary(orgCode string) (Member, bool) {
 	return p.officer(orgCode, attendance.PositionSecretary)
 }
 
-// Deputy returns the deputy secretary (phó bí thư) of the chi bộ orgCode, and false
-// when there is none.
-func (p Province) Deputy(orgCode string) (Member, bool) {
-	return p.officer(orgCode, attendance.PositionDeputy)
-}
-
 // PointSecretary returns the secretary of the first chi bộ of point i, who chairs the
 // point, so the demo can print credentials to try the chair's console. It returns false
 // when i is out of range.
