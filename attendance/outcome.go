@@ -200,24 +200,6 @@ func lastRollCall(ci *CheckIn, rcs []RollCall, now time.Time) *RollCall {
 	return last
 }
 
-// Rate counts, for an attendance rate, the outcomes that attended (present, late,
-// left early, delegated) and those expected (every outcome but exempt). The rate is
-// attended ÷ expected; excused and pending members are expected and not attended, so
-// an approved absence lowers the rate but is not an unexcused absence. Expected 0
-// means there is no rate.
-func Rate(results []Result) (attended, expected int) {
-	for _, r := range results {
-		if r.Status == StatusExempt {
-			continue
-		}
-		expected++
-		if r.Status.Attended() {
-			attended++
-		}
-	}
-	return attended, expected
-}
-
 // InvitationOutcome is an invitation with its outcome and the records that decided it.
 type InvitationOutcome struct {
 	Invitation InvitationView

@@ -62,8 +62,7 @@ func (t *Tally) Merge(u Tally) {
 	t.Exempt += u.Exempt
 }
 
-// Expected counts the invitations a rate is taken over: every one but the exempt,
-// as Rate counts them.
+// Expected counts the invitations a rate is taken over: every one but the exempt.
 func (t Tally) Expected() int { return t.Invited - t.Exempt }
 
 // Attended counts those who attended, in person or by an approved substitute.
@@ -72,8 +71,9 @@ func (t Tally) Attended() int { return t.Present + t.Late + t.LeftEarly + t.Dele
 // Absent counts the expected who did not attend.
 func (t Tally) Absent() int { return t.Excused + t.Pending + t.Unexcused }
 
-// Rate is attended ÷ expected, the rate Rate gives for the same outcomes; ok is
-// false when nobody is expected, and there is no rate.
+// Rate is attended ÷ expected. Excused and pending members are expected and did not
+// attend, so an approved absence lowers the rate without being an unexcused absence.
+// ok is false when nobody is expected, and there is no rate.
 func (t Tally) Rate() (rate float64, ok bool) {
 	if t.Expected() <= 0 {
 		return 0, false

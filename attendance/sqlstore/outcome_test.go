@@ -201,10 +201,10 @@ func TestDB_ConferenceOutcomes(t *testing.T) {
 		if fmt.Sprint(fl) != fmt.Sprint(wantFlags) {
 			t.Errorf("flags: got %v, want %v", fl, wantFlags)
 		}
-		results := make([]attendance.Result, len(got))
+		var counts attendance.Tally
 		outages := 0
-		for i, o := range got {
-			results[i] = o.Result
+		for _, o := range got {
+			counts.Add(o.Status)
 			if o.Outage {
 				outages++
 				if o.Invitation.PointID != pts[0].ID {
@@ -215,8 +215,8 @@ func TestDB_ConferenceOutcomes(t *testing.T) {
 		if outages != perPoint {
 			t.Errorf("got %d outcomes with an outage, want %d", outages, perPoint)
 		}
-		if a, e := attendance.Rate(results); a != 1200 || e != 1800 {
-			t.Errorf("Rate() = %d/%d, want 1200/1800", a, e)
+		if a, e := counts.Attended(), counts.Expected(); a != 1200 || e != 1800 {
+			t.Errorf("attended/expected = %d/%d, want 1200/1800", a, e)
 		}
 		if !slices.IsSortedFunc(got, func(a, b attendance.InvitationOutcome) int {
 			return strings.Compare(a.Invitation.PointName+a.Invitation.FullName, b.Invitation.PointName+b.Invitation.FullName)
