@@ -50,7 +50,7 @@ func supervisionFilter(c *gin.Context) (attendance.AbsenceFilter, error) {
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, vietnam)
+		t, err := time.ParseInLocation("2006-01-02", v, attendance.VietnamTime)
 		if err != nil {
 			bad = append(bad, attendance.FieldError{Field: name, Code: attendance.CodeInvalid})
 		}

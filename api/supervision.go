@@ -54,7 +54,7 @@ const (
 // attendance.DefaultRepeatThreshold), reporting values out of range under their names.
 func (s *Server) repeatQuery(year, threshold string) (int, int, error) {
 	var bad []attendance.FieldError
-	y, th := s.now().In(vietnam).Year(), attendance.DefaultRepeatThreshold
+	y, th := s.now().In(attendance.VietnamTime).Year(), attendance.DefaultRepeatThreshold
 	if year != "" {
 		n, err := strconv.Atoi(year)
 		if err != nil || n < minYear || n > maxYear {

@@ -7,10 +7,6 @@ import (
 	"time"
 )
 
-// ReportZone is the zone reports show times in and count calendar years by:
-// Vietnam's (UTC+7, no daylight saving), fixed so that it needs no tz database.
-var ReportZone = time.FixedZone("ICT", 7*3600)
-
 // Tally counts invitations by outcome. The statuses partition the invitations: a
 // member who came late and left early is counted once, under LeftEarly (the status
 // Outcome gives them), so Present+Late+LeftEarly+Delegated is everyone who attended.
@@ -781,5 +777,5 @@ func (r *OrganizationYearReport) Finish() {
 // YearBounds returns the start of calendar year in Vietnam time and the start of the
 // next, in UTC.
 func YearBounds(year int) (from, to time.Time) {
-	return time.Date(year, 1, 1, 0, 0, 0, 0, ReportZone).UTC(), time.Date(year+1, 1, 1, 0, 0, 0, 0, ReportZone).UTC()
+	return time.Date(year, 1, 1, 0, 0, 0, 0, VietnamTime).UTC(), time.Date(year+1, 1, 1, 0, 0, 0, 0, VietnamTime).UTC()
 }
