@@ -77,7 +77,7 @@ func (s *Server) repeatQuery(year, threshold string) (int, int, error) {
 
 // handleRepeatAbsentees handles GET /api/v1/supervision/repeat-absentees?year=
 // &threshold=: the members with at least threshold unexcused absences over the closed
-// conferences of the year (DESIGN.md §3 rule 8), each with their year's history.
+// conferences of the year (docs/design.md §14), each with their year's history.
 func (s *Server) handleRepeatAbsentees() gin.HandlerFunc {
 	type response struct {
 		Year      int                  `json:"year"`

@@ -2,7 +2,7 @@ package attendance
 
 import "time"
 
-// Status is the outcome of one invitation (DESIGN.md §3 rule 4).
+// Status is the outcome of one invitation (docs/design.md §10).
 type Status string
 
 // The outcomes.
@@ -91,7 +91,7 @@ func (r Result) Has(f Flag) bool {
 	return false
 }
 
-// Outcome decides one invitation of conference c (DESIGN.md §3 rules 2–4, 6, 7, 9). In
+// Outcome decides one invitation of conference c (docs/design.md §6, §9, §10, §12, §13, §15). In
 // order:
 //
 //  1. An exempt member is StatusExempt, whatever they did.

@@ -204,7 +204,7 @@ type FlagEntry struct {
 var Flags = []Flag{FlagWrongPoint, FlagManual, FlagSharedDevice, FlagStaticQR, FlagNoMaterials}
 
 // PointSummary is one point's line in a conference report: its outcomes, its
-// connection (apart from attendance, DESIGN.md §3 rule 9) and its chair.
+// connection (apart from attendance, docs/design.md §15) and its chair.
 type PointSummary struct {
 	PointID  int64
 	Name     string

@@ -257,7 +257,7 @@ func (db *DB) ConferenceOutcomes(ctx context.Context, conferenceID int64) ([]att
 // RepeatAbsentees returns the members with at least threshold unexcused outcomes
 // (DefaultRepeatThreshold when threshold ≤ 0) over the closed conferences that started
 // in the calendar year (Vietnam time), most absences first, each with every outcome
-// of theirs that year (DESIGN.md §3 rule 8). Outcomes are decided by the same rules as
+// of theirs that year (docs/design.md §14). Outcomes are decided by the same rules as
 // ConferenceOutcomes, one conference at a time, so memory stays bounded by the largest
 // conference.
 func (db *DB) RepeatAbsentees(ctx context.Context, year, threshold int) ([]attendance.RepeatAbsentee, error) {

@@ -397,7 +397,7 @@ func TestDB_RepeatAbsentees(t *testing.T) {
 // BenchmarkConferenceOutcomes decides a conference of 100,000 invitations over 1,000
 // points on PostgreSQL (DIEMCAU_TEST_DATABASE_URL), with check-ins, three roll calls
 // and their answers, absence requests, delegations, read receipts and outages,
-// against the target of a 100,000-invitee report in under 3 s (DESIGN.md §7).
+// against the target of a 100,000-invitee report in under 3 s (docs/design.md §22).
 func BenchmarkConferenceOutcomes(b *testing.B) {
 	base := os.Getenv(testdb.EnvURL)
 	if base == "" {

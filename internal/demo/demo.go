@@ -62,7 +62,7 @@ const (
 	// baseChiBoSize is the size every chi bộ gets before the rest is spread by weight.
 	baseChiBoSize = 6
 	// exemptPercent is the share of members exempt from Party activities (miễn sinh
-	// hoạt), which DESIGN.md excludes from attendance rates.
+	// hoạt), which docs/design.md §5 leaves out of attendance rates.
 	exemptPercent = 3
 )
 
