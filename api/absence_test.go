@@ -230,7 +230,7 @@ func readAbsence(t *testing.T, h http.Handler, token string, id int64) absence {
 }
 
 // TestAbsences_Lifecycle walks every transition of an absence request over HTTP, the
-// allowed ones and the refused ones, with the approver rules of DESIGN.md §3 rule 6.
+// allowed ones and the refused ones, with the approver rules of docs/design.md §12.4.
 func TestAbsences_Lifecycle(t *testing.T) {
 	eachTarget(t, func(t *testing.T, tg testdb.Target) {
 		now := t0.Add(-2 * time.Hour)

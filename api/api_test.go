@@ -33,8 +33,6 @@ const (
 // t0 is 08:00 on 3 March 2026 in Vietnam, when the fixture conference starts.
 var t0 = time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
 
-func ptr[T any](v T) *T { return &v }
-
 // eachTarget runs fn as a subtest on every database target: SQLite always, and
 // PostgreSQL when DIEMCAU_TEST_DATABASE_URL is set.
 func eachTarget(t *testing.T, fn func(t *testing.T, tg testdb.Target)) {

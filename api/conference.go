@@ -160,7 +160,7 @@ func (s *Server) conference(c *gin.Context) (attendance.Conference, bool) {
 }
 
 // handleConferenceCreate handles POST /api/v1/conferences. Unset graces take the
-// defaults of DESIGN.md §3 rule 2.
+// defaults of docs/design.md §6.
 func (s *Server) handleConferenceCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		in, ok := decode[conferenceInput](s, c)

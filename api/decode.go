@@ -221,11 +221,8 @@ func parseTime(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation("2006-01-02T15:04", v, vietnam)
+	return time.ParseInLocation("2006-01-02T15:04", v, attendance.VietnamTime)
 }
-
-// vietnam is UTC+7 with no daylight saving; fixed, so it needs no tz database.
-var vietnam = time.FixedZone("ICT", 7*60*60)
 
 // listJSON is one page of a list.
 type listJSON[T any] struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestDeps keeps GORM and pion out of api (DESIGN.md §5): api sees the record through
+// TestDeps keeps GORM and pion out of api (docs/design.md §3): api sees the record through
 // its Store interface and the live side through bridge.
 func TestDeps(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/diemcau/diemcau/api").CombinedOutput()

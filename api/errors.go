@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -110,9 +109,9 @@ func (s *Server) problemFor(err error, lang string) problem {
 	case errors.As(err, &bad):
 		p.Detail = s.i18n.T(lang, "problem.bad-credentials.left", map[string]any{"Count": bad.TriesLeft})
 	case errors.As(err, &locked):
-		p.Detail = s.i18n.T(lang, "problem.locked.until", map[string]any{"Until": locked.Until.In(vietnam).Format("15:04")})
+		p.Detail = s.i18n.T(lang, "problem.locked.until", map[string]any{"Until": locked.Until.In(attendance.VietnamTime).Format("15:04")})
 	case errors.As(err, &throttled):
-		p.Detail = s.i18n.T(lang, "problem.throttled.until", map[string]any{"Until": throttled.Until.In(vietnam).Format("15:04:05")})
+		p.Detail = s.i18n.T(lang, "problem.throttled.until", map[string]any{"Until": throttled.Until.In(attendance.VietnamTime).Format("15:04:05")})
 	}
 	var ve *attendance.ValidationError
 	if errors.As(err, &ve) {
@@ -228,5 +227,3 @@ func (s *Server) handleProblemDoc() gin.HandlerFunc {
 		s.respondError(c, attendance.ErrNotFound)
 	}
 }
-
-var _ = slog.Default

@@ -383,7 +383,7 @@ func vnTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(vietnam).Format("02/01/2006 15:04")
+	return t.In(attendance.VietnamTime).Format("02/01/2006 15:04")
 }
 
 // vnLocal is the value of a datetime-local input for t, in Vietnam's time.
@@ -391,7 +391,7 @@ func vnLocal(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(vietnam).Format("2006-01-02T15:04")
+	return t.In(attendance.VietnamTime).Format("2006-01-02T15:04")
 }
 
 func idString(id int64) string {

@@ -66,7 +66,7 @@ func vnSpan(from, to time.Time) string {
 	if from.IsZero() || to.IsZero() {
 		return vnTime(from) + " – " + vnTime(to)
 	}
-	f, t := from.In(vietnam), to.In(vietnam)
+	f, t := from.In(attendance.VietnamTime), to.In(attendance.VietnamTime)
 	if f.Format("20060102") == t.Format("20060102") {
 		return vnTime(f) + " – " + t.Format("15:04")
 	}

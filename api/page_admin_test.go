@@ -349,7 +349,7 @@ func TestAdminPages_Render(t *testing.T) {
 		}
 		t.Run("conference times in Vietnam", func(t *testing.T) {
 			res := admin.get("/vi/admin/conferences/" + admID(w.conf.ID))
-			want := w.conf.StartsAt.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04")
+			want := w.conf.StartsAt.In(attendance.VietnamTime).Format("02/01/2006 15:04")
 			admWant(t, res, http.StatusOK, want)
 		})
 		t.Run("unknown record", func(t *testing.T) {

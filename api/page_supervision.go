@@ -11,8 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// supervisionPageRoutes lays out the supervisory committee's pages (DESIGN.md §3
-// rule 8) in the admin area, whose group already requires a staff role: every staff
+// supervisionPageRoutes lays out the supervisory committee's pages (docs/design.md
+// §14) in the admin area, whose group already requires a staff role: every staff
 // role reads the queue and the repeat absentees; only a supervisor reviews; the audit
 // log is for administrators and supervisors.
 func (s *Server) supervisionPageRoutes(g *gin.RouterGroup) {
@@ -50,7 +50,7 @@ func supervisionFilter(c *gin.Context) (attendance.AbsenceFilter, error) {
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, vietnam)
+		t, err := time.ParseInLocation("2006-01-02", v, attendance.VietnamTime)
 		if err != nil {
 			bad = append(bad, attendance.FieldError{Field: name, Code: attendance.CodeInvalid})
 		}

@@ -95,7 +95,7 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 			return m
 		},
 		// vntime shows a time as people in Vietnam read it.
-		"vntime":          func(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") },
+		"vntime":          func(t time.Time) string { return t.In(attendance.VietnamTime).Format("15:04 02/01/2006") },
 		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 		"consoleMessages": func(lang string) map[string]any {

@@ -481,14 +481,14 @@ func (s *Server) handleMemberReport() gin.HandlerFunc {
 			return
 		}
 		var from, to time.Time
-		year := s.now().In(vietnam).Year()
+		year := s.now().In(attendance.VietnamTime).Year()
 		rq, ok := s.reportQuery(c, []string{formatJSON, formatCSV}, nil, func(q *query) {
 			from, to = reportDate(q, "from"), reportDate(q, "to")
 			if from.IsZero() {
-				from = time.Date(year, 1, 1, 0, 0, 0, 0, vietnam)
+				from = time.Date(year, 1, 1, 0, 0, 0, 0, attendance.VietnamTime)
 			}
 			if to.IsZero() {
-				to = time.Date(from.In(vietnam).Year()+1, 1, 1, 0, 0, 0, 0, vietnam)
+				to = time.Date(from.In(attendance.VietnamTime).Year()+1, 1, 1, 0, 0, 0, 0, attendance.VietnamTime)
 			}
 			switch {
 			case !to.After(from):
@@ -509,7 +509,7 @@ func (s *Server) handleMemberReport() gin.HandlerFunc {
 			s.sendJSON(c, toMemberReport(&r))
 			return
 		}
-		span := from.In(vietnam).Format("20060102") + "-" + to.In(vietnam).Format("20060102")
+		span := from.In(attendance.VietnamTime).Format("20060102") + "-" + to.In(attendance.VietnamTime).Format("20060102")
 		s.sendFile(c, formatCSV, "bao-cao-dang-vien-"+strconv.FormatInt(m.ID, 10)+"-"+span,
 			"Báo cáo đảng viên "+m.FullName+" ("+m.Code+") "+span, func(w io.Writer) error {
 				return attendance.WriteMemberCSV(w, &r)
@@ -520,7 +520,7 @@ func (s *Server) handleMemberReport() gin.HandlerFunc {
 // reportDate reads a time parameter that may also be a plain date (Vietnam time).
 func reportDate(q *query, name string) time.Time {
 	v := q.c.Query(name)
-	if t, err := time.ParseInLocation("2006-01-02", v, vietnam); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", v, attendance.VietnamTime); err == nil {
 		return t
 	}
 	return q.time(name)
@@ -542,7 +542,7 @@ func (s *Server) handleOrganizationReport() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		year := s.now().In(vietnam).Year()
+		year := s.now().In(attendance.VietnamTime).Year()
 		rq, ok := s.reportQuery(c, conferenceFormats, organizationParts, func(q *query) {
 			if q.c.Query("year") == "" {
 				return

@@ -123,7 +123,7 @@ func (s *Server) routes() {
 		decide: s.store.DecideDelegation, view: s.store.Delegation, json: toDelegation}
 
 	// Absence requests and explanations, delegations, supervision and the audit log
-	// (DESIGN.md §3 rules 6–10). The store checks scope and who may decide.
+	// (docs/design.md §12–§16). The store checks scope and who may decide.
 	v1.POST("/absences", s.require(admin, organizer, chair, member), s.handleAbsenceCreate())
 	v1.GET("/absences", s.require(anyone...), s.handleAbsenceList())
 	v1.GET("/absences/:id", s.require(anyone...), s.handleAbsenceGet())

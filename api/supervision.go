@@ -54,7 +54,7 @@ const (
 // attendance.DefaultRepeatThreshold), reporting values out of range under their names.
 func (s *Server) repeatQuery(year, threshold string) (int, int, error) {
 	var bad []attendance.FieldError
-	y, th := s.now().In(vietnam).Year(), attendance.DefaultRepeatThreshold
+	y, th := s.now().In(attendance.VietnamTime).Year(), attendance.DefaultRepeatThreshold
 	if year != "" {
 		n, err := strconv.Atoi(year)
 		if err != nil || n < minYear || n > maxYear {
@@ -77,7 +77,7 @@ func (s *Server) repeatQuery(year, threshold string) (int, int, error) {
 
 // handleRepeatAbsentees handles GET /api/v1/supervision/repeat-absentees?year=
 // &threshold=: the members with at least threshold unexcused absences over the closed
-// conferences of the year (DESIGN.md §3 rule 8), each with their year's history.
+// conferences of the year (docs/design.md §14), each with their year's history.
 func (s *Server) handleRepeatAbsentees() gin.HandlerFunc {
 	type response struct {
 		Year      int                  `json:"year"`

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Absence, delegation and supervision errors (DESIGN.md §3 rules 6–8). Callers test
+// Absence, delegation and supervision errors (docs/design.md §12–§14). Callers test
 // them with errors.Is.
 var (
 	// ErrDeadline means the conference is closed: absence requests, explanations,
@@ -264,7 +264,7 @@ type AbsenceFilter struct {
 // ReviewAction is what the supervisory committee did with a request.
 type ReviewAction string
 
-// The review actions (DESIGN.md §3 rule 8).
+// The review actions (docs/design.md §14).
 const (
 	ReviewReviewed   ReviewAction = "reviewed"   // seen, nothing to add
 	ReviewFlagged    ReviewAction = "flagged"    // to follow up, with a note

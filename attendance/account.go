@@ -144,7 +144,7 @@ type Throttle struct {
 	Lockout time.Duration
 }
 
-// The lockout rules of sign-in and PIN check-in (docs/design.md, "the lockout"): a
+// The lockout rules of sign-in and PIN check-in (docs/design.md §18.4): a
 // member's PIN locks after 5 wrong tries in 15 minutes (a 6-digit PIN then takes years
 // to guess online). An address is throttled, not locked, for the rest of a minute
 // once 30 wrong PINs came from it within one: the guesser behind it is refused, while

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The audited actions (DESIGN.md §3 rule 10). An action names what changed as
+// The audited actions (docs/design.md §16). An action names what changed as
 // "object.verb"; add to them freely, never rename one already written to a log.
 const (
 	ActionAbsenceFile        = "absence.file"

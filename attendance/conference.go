@@ -17,7 +17,7 @@ const (
 	StatusClosed    ConferenceStatus = "closed"
 )
 
-// The defaults of DESIGN.md §3 rule 2.
+// The defaults of docs/design.md §6.
 const (
 	DefaultCheckinLead     = 30 * time.Minute
 	DefaultLateGrace       = 10 * time.Minute

@@ -10,7 +10,7 @@ import (
 type Position string
 
 // The positions. The secretary chairs the organization's point; the deputy chairs when
-// the secretary is away (DESIGN.md §3 rule 5).
+// the secretary is away (docs/design.md §11).
 const (
 	PositionSecretary Position = "secretary"
 	PositionDeputy    Position = "deputy"

@@ -2,7 +2,7 @@ package attendance
 
 import "time"
 
-// Status is the outcome of one invitation (DESIGN.md §3 rule 4).
+// Status is the outcome of one invitation (docs/design.md §10).
 type Status string
 
 // The outcomes.
@@ -91,7 +91,7 @@ func (r Result) Has(f Flag) bool {
 	return false
 }
 
-// Outcome decides one invitation of conference c (DESIGN.md §3 rules 2–4, 6, 7, 9). In
+// Outcome decides one invitation of conference c (docs/design.md §6, §9, §10, §12, §13, §15). In
 // order:
 //
 //  1. An exempt member is StatusExempt, whatever they did.
@@ -198,24 +198,6 @@ func lastRollCall(ci *CheckIn, rcs []RollCall, now time.Time) *RollCall {
 		}
 	}
 	return last
-}
-
-// Rate counts, for an attendance rate, the outcomes that attended (present, late,
-// left early, delegated) and those expected (every outcome but exempt). The rate is
-// attended ÷ expected; excused and pending members are expected and not attended, so
-// an approved absence lowers the rate but is not an unexcused absence. Expected 0
-// means there is no rate.
-func Rate(results []Result) (attended, expected int) {
-	for _, r := range results {
-		if r.Status == StatusExempt {
-			continue
-		}
-		expected++
-		if r.Status.Attended() {
-			attended++
-		}
-	}
-	return attended, expected
 }
 
 // InvitationOutcome is an invitation with its outcome and the records that decided it.

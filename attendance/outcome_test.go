@@ -249,32 +249,3 @@ func TestOutcome_Details(t *testing.T) {
 		}
 	})
 }
-
-func TestRate(t *testing.T) {
-	rs := func(ss ...Status) []Result {
-		out := make([]Result, len(ss))
-		for i, s := range ss {
-			out[i].Status = s
-		}
-		return out
-	}
-	tests := []struct {
-		name               string
-		in                 []Result
-		attended, expected int
-	}{
-		{"none", nil, 0, 0},
-		{"only exempt", rs(StatusExempt, StatusExempt), 0, 0},
-		{"attended kinds", rs(StatusPresent, StatusLate, StatusLeftEarly, StatusDelegated), 4, 4},
-		{"absent kinds are expected", rs(StatusExcused, StatusPending, StatusUnexcused), 0, 3},
-		{"exempt out of the denominator", rs(StatusPresent, StatusExempt, StatusExcused, StatusUnexcused), 1, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a, e := Rate(tt.in)
-			if a != tt.attended || e != tt.expected {
-				t.Errorf("Rate() = %d/%d, want %d/%d", a, e, tt.attended, tt.expected)
-			}
-		})
-	}
-}

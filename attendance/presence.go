@@ -33,7 +33,7 @@ func (p PresenceInterval) Outage() bool {
 	return p.EndedAt != nil && p.EndReason != EndShutdown && p.EndReason != EndReplaced
 }
 
-// ChairStatus is the verdict of the chair rule (DESIGN.md §3 rule 5) for a point.
+// ChairStatus is the verdict of the chair rule (docs/design.md §11) for a point.
 type ChairStatus string
 
 // The chair rule's verdicts.

@@ -7,10 +7,6 @@ import (
 	"time"
 )
 
-// ReportZone is the zone reports show times in and count calendar years by:
-// Vietnam's (UTC+7, no daylight saving), fixed so that it needs no tz database.
-var ReportZone = time.FixedZone("ICT", 7*3600)
-
 // Tally counts invitations by outcome. The statuses partition the invitations: a
 // member who came late and left early is counted once, under LeftEarly (the status
 // Outcome gives them), so Present+Late+LeftEarly+Delegated is everyone who attended.
@@ -62,8 +58,7 @@ func (t *Tally) Merge(u Tally) {
 	t.Exempt += u.Exempt
 }
 
-// Expected counts the invitations a rate is taken over: every one but the exempt,
-// as Rate counts them.
+// Expected counts the invitations a rate is taken over: every one but the exempt.
 func (t Tally) Expected() int { return t.Invited - t.Exempt }
 
 // Attended counts those who attended, in person or by an approved substitute.
@@ -72,8 +67,9 @@ func (t Tally) Attended() int { return t.Present + t.Late + t.LeftEarly + t.Dele
 // Absent counts the expected who did not attend.
 func (t Tally) Absent() int { return t.Excused + t.Pending + t.Unexcused }
 
-// Rate is attended ÷ expected, the rate Rate gives for the same outcomes; ok is
-// false when nobody is expected, and there is no rate.
+// Rate is attended ÷ expected. Excused and pending members are expected and did not
+// attend, so an approved absence lowers the rate without being an unexcused absence.
+// ok is false when nobody is expected, and there is no rate.
 func (t Tally) Rate() (rate float64, ok bool) {
 	if t.Expected() <= 0 {
 		return 0, false
@@ -208,7 +204,7 @@ type FlagEntry struct {
 var Flags = []Flag{FlagWrongPoint, FlagManual, FlagSharedDevice, FlagStaticQR, FlagNoMaterials}
 
 // PointSummary is one point's line in a conference report: its outcomes, its
-// connection (apart from attendance, DESIGN.md §3 rule 9) and its chair.
+// connection (apart from attendance, docs/design.md §15) and its chair.
 type PointSummary struct {
 	PointID  int64
 	Name     string
@@ -781,5 +777,5 @@ func (r *OrganizationYearReport) Finish() {
 // YearBounds returns the start of calendar year in Vietnam time and the start of the
 // next, in UTC.
 func YearBounds(year int) (from, to time.Time) {
-	return time.Date(year, 1, 1, 0, 0, 0, 0, ReportZone).UTC(), time.Date(year+1, 1, 1, 0, 0, 0, 0, ReportZone).UTC()
+	return time.Date(year, 1, 1, 0, 0, 0, 0, VietnamTime).UTC(), time.Date(year+1, 1, 1, 0, 0, 0, 0, VietnamTime).UTC()
 }

@@ -123,7 +123,7 @@ func (c *csvWriter) int(n int) {
 func (c *csvWriter) time(t *time.Time) {
 	c.sep()
 	if t != nil && !t.IsZero() {
-		c.row = t.In(ReportZone).AppendFormat(c.row, "02/01/2006 15:04")
+		c.row = t.In(VietnamTime).AppendFormat(c.row, "02/01/2006 15:04")
 	}
 }
 

@@ -567,13 +567,13 @@ func viRate(t Tally) string {
 	return string(appendPercent(nil, r))
 }
 
-func viDateTime(t time.Time) string { return t.In(ReportZone).Format("15:04 02/01/2006") }
+func viDateTime(t time.Time) string { return t.In(VietnamTime).Format("15:04 02/01/2006") }
 
-func viDate(t time.Time) string { return t.In(ReportZone).Format("02/01/2006") }
+func viDate(t time.Time) string { return t.In(VietnamTime).Format("02/01/2006") }
 
 // viSpan says when a conference ran: "từ 08 giờ 00 đến 11 giờ 30 ngày 07/02/2026".
 func viSpan(from, to time.Time) string {
-	f, t := from.In(ReportZone), to.In(ReportZone)
+	f, t := from.In(VietnamTime), to.In(VietnamTime)
 	if viDate(f) == viDate(t) {
 		return fmt.Sprintf("từ %s đến %s ngày %s", f.Format("15 giờ 04"), t.Format("15 giờ 04"), viDate(f))
 	}
@@ -609,9 +609,9 @@ func (r *ConferenceReport) issuer() (superior, issuer string) {
 // the locked report reads the same whenever it is printed; else the time it was made.
 func (r *ConferenceReport) documentDate() time.Time {
 	if r.Final && r.Conference.ClosedAt != nil {
-		return r.Conference.ClosedAt.In(ReportZone)
+		return r.Conference.ClosedAt.In(VietnamTime)
 	}
-	return r.GeneratedAt.In(ReportZone)
+	return r.GeneratedAt.In(VietnamTime)
 }
 
 // WriteConferencePDF writes the report as a Party document: the totals in words, the
@@ -823,7 +823,7 @@ func WriteOrganizationYearPDF(w io.Writer, r *OrganizationYearReport, opt Docume
 	if r.Parent != nil {
 		superior = r.Parent.Name
 	}
-	d.partyHeading(superior, org.Name, opt.Number, opt.Place, r.GeneratedAt.In(ReportZone))
+	d.partyHeading(superior, org.Name, opt.Number, opt.Place, r.GeneratedAt.In(VietnamTime))
 	d.title("BÁO CÁO", "Tình hình tổ chức, tham dự hội nghị trực tuyến năm "+year, standing(r.Final))
 	t := &r.Totals
 	d.paragraph(fontRegular, fmt.Sprintf("Năm %s, %s (kể cả các tổ chức trực thuộc) đã tổ chức %s hội nghị, cuộc họp "+

@@ -184,15 +184,12 @@ func rpInput(status ConferenceStatus, now time.Time) ReportInput {
 
 func TestTally(t *testing.T) {
 	var tl Tally
-	var rs []Result
 	for _, s := range []Status{StatusPresent, StatusLate, StatusLeftEarly, StatusDelegated, StatusExcused, StatusPending,
 		StatusUnexcused, StatusExempt, StatusPresent} {
 		tl.Add(s)
-		rs = append(rs, Result{Status: s})
 	}
-	a, e := Rate(rs)
-	if tl.Attended() != a || tl.Expected() != e {
-		t.Errorf("Tally attended/expected = %d/%d, want Rate's %d/%d", tl.Attended(), tl.Expected(), a, e)
+	if tl.Attended() != 5 || tl.Expected() != 8 {
+		t.Errorf("attended/expected = %d/%d, want 5/8", tl.Attended(), tl.Expected())
 	}
 	if r, ok := tl.Rate(); !ok || r != 5.0/8 {
 		t.Errorf("Rate() = %v, %v; want 0.625", r, ok)
@@ -235,15 +232,19 @@ func TestBuildConferenceReport(t *testing.T) {
 			t.Errorf("points: got %d starting with %d, want the 4 in input order", len(live.Points), live.Points[0].PointID)
 		}
 	})
-	t.Run("totals agree with Rate", func(t *testing.T) {
+	t.Run("totals agree with the outcomes", func(t *testing.T) {
 		in := rpInput(StatusLive, rpAt(10, 30))
-		rs := make([]Result, len(in.Outcomes))
-		for i, o := range in.Outcomes {
-			rs[i] = o.Result
+		a, e := 0, 0
+		for _, o := range in.Outcomes {
+			if o.Status != StatusExempt {
+				e++
+			}
+			if o.Status.Attended() {
+				a++
+			}
 		}
-		a, e := Rate(rs)
 		if live.Totals.Attended() != a || live.Totals.Expected() != e {
-			t.Errorf("totals %d/%d, want Rate's %d/%d", live.Totals.Attended(), live.Totals.Expected(), a, e)
+			t.Errorf("totals %d/%d, want the outcomes' %d/%d", live.Totals.Attended(), live.Totals.Expected(), a, e)
 		}
 		if live.Totals.Points != 4 || live.Totals.Invited != 15 {
 			t.Errorf("totals: got %+v", live.Totals)
@@ -903,8 +904,12 @@ func libreOfficeCheck(t *testing.T, path, want string) {
 			return
 		}
 	}
-	out := t.TempDir()
-	cmd := exec.Command(bin, "--headless", "--convert-to", "csv", "--outdir", out, path)
+	out, profile := t.TempDir(), t.TempDir()
+	// The filter options ask for UTF-8 (76) with commas and quotes: without them
+	// LibreOffice writes the CSV in a legacy code page and Vietnamese comes out as "?".
+	// A profile of its own keeps parallel runs from colliding.
+	cmd := exec.Command(bin, "-env:UserInstallation=file://"+profile, "--headless",
+		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", out, path)
 	cmd.Env = append(os.Environ(), "HOME="+out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("libreoffice: %v\n%s", err, b)

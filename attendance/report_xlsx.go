@@ -121,7 +121,7 @@ func (b *xlsxBook) time(t *time.Time) any {
 	}
 	// Excel dates have no zone: store the wall clock of Vietnam, as days since Excel's
 	// epoch (30 December 1899, counting its 29 February 1900).
-	v := t.In(ReportZone)
+	v := t.In(VietnamTime)
 	wall := time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), 0, time.UTC)
 	days := float64(wall.Sub(excelEpoch)/time.Second) / 86400
 	return excelize.Cell{StyleID: b.date, Value: days}

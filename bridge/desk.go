@@ -42,8 +42,7 @@ type DeskStore interface {
 	AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID int64) (attendance.RollCallAnswer, error)
 }
 
-// Desk is the one way into attendance from the live side (docs/design.md, "the
-// desk"): it scans codes, exchanges them for tickets, identifies members under the
+// Desk is the one way into attendance from the live side (docs/design.md §18): it scans codes, exchanges them for tickets, identifies members under the
 // lockout rules, checks them in, takes roll-call answers and the chair's manual
 // actions within the chair's scope, and publishes what happened. The JSON API and the
 // pages both call it and keep only decoding, cookies and answers.
@@ -254,8 +253,7 @@ func (d *Desk) deviceMAC(memberID int64, version int, device string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// SignIn checks a member code and PIN under the lockout rules (docs/design.md, "the
-// lockout"): every way in that takes a PIN — check-in, roll-call answer, the sign-in
+// SignIn checks a member code and PIN under the lockout rules (docs/design.md §18.4): every way in that takes a PIN — check-in, roll-call answer, the sign-in
 // page and the API's login — comes through here.
 //
 //   - A member's own key locks for ThrottleMember.Lockout after ThrottleMember.Max
@@ -451,8 +449,7 @@ func (d *Desk) ChairPoint(ctx context.Context, by attendance.Principal, pointID 
 	return d.store.Point(ctx, by.Scope(), pointID)
 }
 
-// inScope tells whether by may act on member at pt (docs/design.md, "the chair's
-// scope"): organizers and admins on anyone; a chair on members of their organizations,
+// inScope tells whether by may act on member at pt (docs/design.md §18.7): organizers and admins on anyone; a chair on members of their organizations,
 // members invited at the point, and the approved substitutes of those. Anyone else is
 // ErrNotFound, as a member they cannot see.
 func (d *Desk) inScope(ctx context.Context, by attendance.Principal, pt attendance.Point, memberID int64) error {

@@ -1,4 +1,6 @@
-// Package bridge is the live side of a bridge point: signed QR tokens and their images,
-// and (with issue 4) the WebRTC hub and presence. It uses attendance and is never
-// imported by it; pion stays inside this package tree.
+// Package bridge is the live side of a bridge point: signed QR tokens and tickets, QR
+// images and the printable sheet, the desk through which every scan, check-in,
+// roll-call answer and chair's action comes (docs/design.md §18), the presence tracker
+// and the live event bus. It uses attendance and is never imported by it. pion stays
+// in bridge/rtc, the consoles' WebRTC hub; bridge/pgbus relays events between instances.
 package bridge

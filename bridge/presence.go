@@ -3,7 +3,7 @@ package bridge
 import "time"
 
 // Session identifies one console connection: which point of which conference, and the
-// member signed in at the console, who chairs that point's session (DESIGN.md §3 rule 5).
+// member signed in at the console, who chairs that point's session (docs/design.md §11).
 type Session struct {
 	ConferenceID  int64
 	PointID       int64
@@ -60,7 +60,7 @@ type PresenceEvent struct {
 }
 
 // Outage reports whether ev ends a connected interval because the room lost its
-// console (DESIGN.md §3 rule 9). A replaced connection or a server shutdown ends an
+// console (docs/design.md §15). A replaced connection or a server shutdown ends an
 // interval without the room being at fault, so those are not outages.
 func (ev PresenceEvent) Outage() bool {
 	if ev.Kind != PresenceOffline {

@@ -19,7 +19,7 @@ const (
 
 // Codes renders QR codes as PNG images and keeps each one for a while: a point's
 // rotating code is encoded once per window however many consoles, boards and tests
-// ask for it (a 512 px PNG costs ~3 ms; PERFORMANCE.md).
+// ask for it (a 512 px PNG costs ~3 ms; docs/design.md §22).
 type Codes struct {
 	cache    *expirable.LRU[string, []byte]
 	matrices *expirable.LRU[string, []string]
@@ -68,7 +68,7 @@ func (c *Codes) PNG(content string, size int, level Level) ([]byte, error) {
 
 // Matrix returns the modules of content's QR code, quiet zone included, one string of
 // '0' and '1' per row: a console draws it on a canvas at any size, so the server
-// encodes no image (a third of the cost of a PNG; PERFORMANCE.md).
+// encodes no image (a third of the cost of a PNG; docs/design.md §22).
 func (c *Codes) Matrix(content string) ([]string, error) {
 	if m, ok := c.matrices.Get(content); ok {
 		return m, nil

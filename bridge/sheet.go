@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/web"
 	"github.com/signintech/gopdf"
 )
@@ -19,9 +20,6 @@ type Sheet struct {
 	CheckInURL   string // the static check-in code: valid only in the check-in window
 	MaterialsURL string
 }
-
-// vietnam is UTC+7; a fixed zone needs no tz database on the server.
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // SheetPDF lays out an A4 page for rooms without a screen: the point and conference in
 // Vietnamese (with English captions), the static check-in code and the materials code.
@@ -75,8 +73,8 @@ func (c *Codes) SheetPDF(s Sheet) ([]byte, error) {
 		y += gap
 		return nil
 	}
-	when := fmt.Sprintf("%s, %s – %s (giờ Việt Nam)", s.StartsAt.In(vietnam).Format("02/01/2006"),
-		s.StartsAt.In(vietnam).Format("15:04"), s.EndsAt.In(vietnam).Format("15:04"))
+	when := fmt.Sprintf("%s, %s – %s (giờ Việt Nam)", s.StartsAt.In(attendance.VietnamTime).Format("02/01/2006"),
+		s.StartsAt.In(attendance.VietnamTime).Format("15:04"), s.EndsAt.In(attendance.VietnamTime).Format("15:04"))
 	steps := []struct {
 		font string
 		size float64

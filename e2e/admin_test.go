@@ -24,7 +24,7 @@ import (
 	"github.com/diemcau/diemcau/internal/testdb"
 )
 
-// chromium is where Debian's chromium package puts the browser (TESTING.md).
+// chromium is where Debian's chromium package puts the browser (docs/testing.md).
 const chromium = "/usr/bin/chromium"
 
 var update = flag.Bool("update", false, "write screenshots to testdata/screenshots")
@@ -89,7 +89,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// browser starts Chromium with exactly the flags of TESTING.md and a fresh profile.
+// browser starts Chromium with exactly the flags of docs/testing.md and a fresh profile.
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),

@@ -338,7 +338,7 @@ func (db *DB) DecideAbsence(ctx context.Context, p attendance.Principal, id int6
 }
 
 // CanDecide tells whether p may decide a's request (or, for a delegation, the same
-// member's): nil, ErrSelfApproval or ErrNotApprover. The rules (DESIGN.md §3 rule 6,
+// member's): nil, ErrSelfApproval or ErrNotApprover. The rules (docs/design.md §12.4,
 // seed 004):
 //
 //   - Nobody decides their own request (ErrSelfApproval).

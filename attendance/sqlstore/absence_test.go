@@ -648,7 +648,7 @@ func TestDB_Delegations(t *testing.T) {
 }
 
 // TestDB_DeputyStandsIn follows the deputy's right to decide as the secretary comes and
-// goes (DESIGN.md §3 rule 5, seed 004).
+// goes (docs/design.md §11 and §12.4, seed 004).
 func TestDB_DeputyStandsIn(t *testing.T) {
 	clk := &movableClock{t: t0.Add(-2 * time.Hour)}
 	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {

@@ -76,8 +76,7 @@ func (db *DB) checkinConference(ctx context.Context, in attendance.CheckInInput)
 }
 
 // invitedPointSQL is the one rule of who may be counted at a conference, as SQL for
-// conference conf and member m (docs/design.md, "invited here, or the approved
-// substitute"): the point the member is invited at, else the point of the invitee
+// conference conf and member m (docs/design.md §13): the point the member is invited at, else the point of the invitee
 // whose approved substitute they are; NULL for neither. Each look-up is a scalar
 // subquery with LIMIT 1, so it keeps one index even in a plan made on empty tables
 // (firstcheckin.go).

@@ -38,7 +38,7 @@ type Config struct {
 	// Log receives slow queries and errors; nil discards them.
 	Log *slog.Logger
 	// MaxOpenConns bounds the PostgreSQL pool (default 16: beyond it only tails grow,
-	// PERFORMANCE.md).
+	// docs/design.md §22).
 	MaxOpenConns int
 }
 
@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	g, err := gorm.Open(dial, &gorm.Config{
 		// Single statements need no wrapping transaction; it costs ~45 % of
-		// throughput (PERFORMANCE.md). Multi-statement writes open their own.
+		// throughput (docs/design.md §22). Multi-statement writes open their own.
 		SkipDefaultTransaction: true,
 		// No GORM prepared statements: inside transactions GORM prepares and then
 		// deallocates every statement at commit, a round trip each, which capped

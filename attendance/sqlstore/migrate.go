@@ -54,15 +54,6 @@ func (db *DB) SchemaVersion(ctx context.Context) (string, error) {
 	return id, err
 }
 
-// Migrations lists every migration ID this binary knows, oldest first.
-func Migrations() []string {
-	ids := make([]string, len(migrations))
-	for i, m := range migrations {
-		ids[i] = m.ID
-	}
-	return ids
-}
-
 func (db *DB) withMigrationLock(ctx context.Context, fn func(*gorm.DB) error) error {
 	if db.dialect != "postgres" {
 		return fn(db.q(ctx))

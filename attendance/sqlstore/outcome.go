@@ -254,22 +254,17 @@ func (db *DB) ConferenceOutcomes(ctx context.Context, conferenceID int64) ([]att
 	return d.outcomes(db.now()), nil
 }
 
-// yearZone is the zone whose calendar years RepeatAbsentees counts: Vietnam's (UTC+7,
-// no daylight saving), so a conference at 06:00 on 1 January belongs to the new year.
-var yearZone = time.FixedZone("ICT", 7*3600)
-
 // RepeatAbsentees returns the members with at least threshold unexcused outcomes
 // (DefaultRepeatThreshold when threshold ≤ 0) over the closed conferences that started
 // in the calendar year (Vietnam time), most absences first, each with every outcome
-// of theirs that year (DESIGN.md §3 rule 8). Outcomes are decided by the same rules as
+// of theirs that year (docs/design.md §14). Outcomes are decided by the same rules as
 // ConferenceOutcomes, one conference at a time, so memory stays bounded by the largest
 // conference.
 func (db *DB) RepeatAbsentees(ctx context.Context, year, threshold int) ([]attendance.RepeatAbsentee, error) {
 	if threshold <= 0 {
 		threshold = attendance.DefaultRepeatThreshold
 	}
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, yearZone).UTC()
-	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, yearZone).UTC()
+	from, to := attendance.YearBounds(year)
 	var confs []attendance.Conference
 	err := db.q(ctx).Where("status = ? AND starts_at >= ? AND starts_at < ?", attendance.StatusClosed, from, to).
 		Order("starts_at, id").Find(&confs).Error

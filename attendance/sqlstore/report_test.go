@@ -323,7 +323,7 @@ func TestDB_ConferenceReport(t *testing.T) {
 // BenchmarkConferenceReport builds the report of a conference of 100,000 invitations
 // over 1,000 points on PostgreSQL (DIEMCAU_TEST_DATABASE_URL), the data of
 // BenchmarkConferenceOutcomes plus approvers and chairs, and writes it in each format,
-// against the target of a 100,000-invitee report in under 3 s (DESIGN.md §7).
+// against the target of a 100,000-invitee report in under 3 s (docs/design.md §22).
 func BenchmarkConferenceReport(b *testing.B) {
 	base := os.Getenv(testdb.EnvURL)
 	if base == "" {

@@ -20,7 +20,7 @@ import (
 )
 
 // This file holds the test harness: a recording sink, a loopback-only hub, and a pion
-// client that plays the room console (TESTING.md: loopback candidates only, mDNS off).
+// client that plays the room console (docs/testing.md: loopback candidates only, mDNS off).
 
 // testLog is quiet unless DIEMCAU_TEST_LOG=1.
 func testLog() *slog.Logger {
@@ -179,7 +179,8 @@ type clientOptions struct {
 }
 
 // loopbackAPI builds a pion API for a test peer: its own UDP socket on 127.0.0.1 behind
-// a lossyConn, the three loopback settings of TESTING.md, and opts. The socket closes with the test.
+// a lossyConn, the three loopback settings of docs/testing.md, and opts. The socket
+// closes with the test.
 func loopbackAPI(t testing.TB, opts clientOptions) (*webrtc.API, *lossyConn, ice.UDPMux) {
 	t.Helper()
 	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})

@@ -26,7 +26,7 @@ type Config struct {
 	// ICE-TCP off.
 	TCPPort int
 	// Loopback gathers loopback candidates only, with mDNS off, and binds both ports to
-	// 127.0.0.1 (DIEMCAU_WEBRTC_LOOPBACK=1: tests and load runs, TESTING.md). Otherwise
+	// 127.0.0.1 (DIEMCAU_WEBRTC_LOOPBACK=1: tests and load runs, docs/testing.md). Otherwise
 	// the UDP port is opened on every interface address and the TCP port on all.
 	Loopback bool
 	// NAT1To1IPs are the public addresses to announce instead of the host's own (a
@@ -42,7 +42,7 @@ type Config struct {
 	PresenceTimeout time.Duration
 	// ICEDisconnectedTimeout, ICEFailedTimeout and ICEKeepalive are pion's ICE timeouts:
 	// no traffic for the first makes ICE disconnected, the second more makes it failed.
-	// Defaults 3 s, 5 s and 1 s (PERFORMANCE.md: a killed peer is seen in ~3 s).
+	// Defaults 3 s, 5 s and 1 s (docs/design.md §22: a killed peer is seen in ~3 s).
 	ICEDisconnectedTimeout time.Duration
 	ICEFailedTimeout       time.Duration
 	ICEKeepalive           time.Duration
@@ -92,7 +92,7 @@ type transport struct {
 	tcpMux  ice.TCPMux
 	tcpAddr net.Addr
 	// data is the lean API for consoles that only open the presence channel: no media
-	// codecs, no interceptors (PERFORMANCE.md: ~148 KB and 18 goroutines a console).
+	// codecs, no interceptors (docs/design.md §22: ~148 KB and 18 goroutines a console).
 	data *webrtc.API
 	// media is the API for consoles that also send their camera, and for the viewers
 	// the hub forwards it to: VP8 and H.264 with NACK and RTCP reports.

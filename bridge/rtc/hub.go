@@ -1,5 +1,5 @@
-// Package rtc is the server side of the room console's WebRTC connection (DESIGN.md §4
-// "Bridge console and presence"). A console posts one SDP offer and gets back a complete
+// Package rtc is the server side of the room console's WebRTC connection (docs/design.md
+// §19). A console posts one SDP offer and gets back a complete
 // answer (no trickle ICE); its "presence" data channel carries heartbeats to the hub and
 // check-ins, roll calls and QR rotations to the console. The hub turns ICE states and
 // heartbeats into presence events for a bridge.PresenceSink, and can forward a console's

@@ -4,6 +4,10 @@
 //	diemcau migrate          bring the database schema up to date
 //	diemcau demo             load the demo province
 //	diemcau admin create     create a staff account
+//	diemcau audit verify     check the hash chain of the audit log
+//	diemcau load checkins    drive a running server with simulated check-ins
+//	diemcau load consoles    … with simulated room consoles over WebRTC
+//	diemcau version          print the version
 //
 // Settings come from DIEMCAU_* environment variables; see README.md.
 package main

@@ -62,7 +62,7 @@ const (
 	// baseChiBoSize is the size every chi bộ gets before the rest is spread by weight.
 	baseChiBoSize = 6
 	// exemptPercent is the share of members exempt from Party activities (miễn sinh
-	// hoạt), which DESIGN.md excludes from attendance rates.
+	// hoạt), which docs/design.md §5 leaves out of attendance rates.
 	exemptPercent = 3
 )
 
@@ -229,12 +229,6 @@ func Generate(seed int64) Province {
 // is none.
 func (p Province) Secretary(orgCode string) (Member, bool) {
 	return p.officer(orgCode, attendance.PositionSecretary)
-}
-
-// Deputy returns the deputy secretary (phó bí thư) of the chi bộ orgCode, and false
-// when there is none.
-func (p Province) Deputy(orgCode string) (Member, bool) {
-	return p.officer(orgCode, attendance.PositionDeputy)
 }
 
 // PointSecretary returns the secretary of the first chi bộ of point i, who chairs the

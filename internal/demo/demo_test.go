@@ -269,9 +269,8 @@ func TestProvince_Officers(t *testing.T) {
 		wantOrg string
 	}{
 		{"Secretary", func() (Member, bool) { return p.Secretary("CB-BTG") }, true, attendance.PositionSecretary, "CB-BTG"},
-		{"Deputy", func() (Member, bool) { return p.Deputy("CB-STP") }, true, attendance.PositionDeputy, "CB-STP"},
 		{"Secretary of a đảng bộ", func() (Member, bool) { return p.Secretary("DB-SYT") }, false, "", ""},
-		{"Deputy of unknown org", func() (Member, bool) { return p.Deputy("nope") }, false, "", ""},
+		{"Secretary of unknown org", func() (Member, bool) { return p.Secretary("nope") }, false, "", ""},
 		{"PointSecretary first", pointSec(0), true, attendance.PositionSecretary, p.Points[0].OrgCodes[0]},
 		{"PointSecretary last", pointSec(5), true, attendance.PositionSecretary, p.Points[5].OrgCodes[0]},
 		{"PointSecretary negative", pointSec(-1), false, "", ""},

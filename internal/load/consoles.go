@@ -68,7 +68,7 @@ type console struct {
 }
 
 // loopbackAPI is a pion API that gathers loopback candidates only, with mDNS off, as
-// TESTING.md requires of every load run.
+// docs/testing.md requires of every load run.
 func loopbackAPI() *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
