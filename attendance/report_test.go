@@ -904,7 +904,11 @@ func libreOfficeCheck(t *testing.T, path, want string) {
 		}
 	}
 	out := t.TempDir()
-	cmd := exec.Command(bin, "--headless", "--convert-to", "csv", "--outdir", out, path)
+	// The filter options ask for UTF-8 (76) with commas (44) and double quotes (34):
+	// plain "csv" writes the locale's 8-bit encoding, where Vietnamese letters become
+	// "?". A profile of its own lets runs in parallel, and a user's LibreOffice open.
+	cmd := exec.Command(bin, "-env:UserInstallation=file://"+t.TempDir(), "--headless",
+		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", out, path)
 	cmd.Env = append(os.Environ(), "HOME="+out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("libreoffice: %v\n%s", err, b)
