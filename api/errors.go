@@ -129,15 +129,15 @@ func (s *Server) problemFor(err error, lang string) problem {
 // respondError answers with the problem for err. A 5xx is logged in full and answered
 // "internal error" without the cause.
 func (s *Server) respondError(c *gin.Context, err error) {
+	if wantsHTML(c) {
+		// A person at a page gets a page, not a JSON document.
+		s.pageFail(c, err)
+		c.Abort()
+		return
+	}
 	p := s.problemFor(err, lang(c))
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
-	}
-	if wantsHTML(c) {
-		// A person at a page gets a page, not a JSON document.
-		s.renderErrorPage(c, p.Status, p.Title, p.Errors)
-		c.Abort()
-		return
 	}
 	s.setRetryAfter(c, p.Status, err)
 	writeProblem(c, p)

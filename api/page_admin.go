@@ -125,16 +125,21 @@ func (s *Server) pageAdminHome() gin.HandlerFunc {
 	}
 }
 
-// pageFail shows the error page for an error that is not about the user's input: a
-// record that does not exist, a failure of the store.
+// pageFail shows the error page for err, at the status the one table (errorStatus)
+// gives it, as the API would answer: a record that does not exist is 404, bad input
+// the store refused is 422 with its fields, a database out of reach 503. Only a 5xx is
+// logged, and it never shows its cause.
 func (s *Server) pageFail(c *gin.Context, err error) {
 	p := s.problemFor(err, lang(c))
-	switch p.Status {
-	case http.StatusNotFound, http.StatusForbidden:
-		s.renderError(c, p.Status)
-	default:
+	if p.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "page failed", "route", c.FullPath(), "err", err)
-		s.renderError(c, http.StatusInternalServerError)
+	}
+	s.setRetryAfter(c, p.Status, err)
+	switch p.Status {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusInternalServerError:
+		s.renderError(c, p.Status) // the error page's own words for these
+	default:
+		s.renderErrorPage(c, p.Status, p.Title, p.Errors)
 	}
 }
 

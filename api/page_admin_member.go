@@ -303,6 +303,10 @@ func (s *Server) pageImportSubmit() gin.HandlerFunc {
 				return
 			}
 			for i, e := range p.Errors {
+				if e.Field == "file" && e.Code == attendance.CodeRange {
+					// The row limit, said as what to do about it.
+					p.Errors[i].Message = s.i18n.T(d.Lang, "import.tooManyRows", map[string]any{"Max": e.Param})
+				}
 				if e.Line == 0 {
 					continue
 				}

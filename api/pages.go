@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,6 +154,10 @@ func (s *Server) newPage(c *gin.Context, titleID string) pageData {
 	if c.Request.URL.RawQuery != "" {
 		d.Path += "?" + c.Request.URL.RawQuery
 	}
+	if err, ok := c.Get(ctxQueryProblem); ok {
+		p := s.problemFor(err.(error), l)
+		d.Problem = &p
+	}
 	if p, ok := principal(c); ok {
 		me := toMe(p)
 		d.Me = &me
@@ -173,6 +178,11 @@ func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
 		s.respondError(c, fmt.Errorf("no page %q", name))
 		return
 	}
+	if status < 300 && d.Problem != nil {
+		// The page shows what it could without a query value it could not read
+		// (readableQuery), and says so with the problem's status.
+		status = d.Problem.Status
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", d); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err)
@@ -183,6 +193,47 @@ func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
 	c.Header("X-Frame-Options", "DENY")
 	c.Header("Referrer-Policy", "same-origin")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// ctxQueryProblem holds the problem with a page's query string, for newPage.
+const ctxQueryProblem = "queryProblem"
+
+// readableQuery takes out of a page's query string every value that cannot be text:
+// NUL or invalid UTF-8. Such a value is bad input whatever the page does with it, and
+// PostgreSQL refuses it, so no page gets to read it; the page shows what it can
+// without it, with 422 and the field named (newPage, render), as the API answers 422
+// for the same value. A name that is not text is dropped alone: no page reads it.
+func readableQuery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := c.Request.URL
+		if u.RawQuery == "" {
+			return
+		}
+		q := u.Query()
+		var bad []attendance.FieldError
+		changed := false
+		for name, values := range q {
+			if !attendance.StorableText(name) {
+				delete(q, name)
+				changed = true
+				continue
+			}
+			if !slices.ContainsFunc(values, func(v string) bool { return !attendance.StorableText(v) }) {
+				continue
+			}
+			delete(q, name)
+			changed = true
+			bad = append(bad, attendance.FieldError{Field: name, Code: attendance.CodeInvalid})
+		}
+		if !changed {
+			return
+		}
+		u.RawQuery = q.Encode()
+		if len(bad) > 0 {
+			slices.SortFunc(bad, func(a, b attendance.FieldError) int { return strings.Compare(a.Field, b.Field) })
+			c.Set(ctxQueryProblem, error(&attendance.ValidationError{Fields: bad}))
+		}
+	}
 }
 
 // errorPage is what the error page shows.

@@ -146,7 +146,7 @@ func (s *Server) routes() {
 
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/"+s.pageLang(c)+"/") })
 	for _, lang := range languages {
-		g := r.Group("/"+lang, s.csrf(), setLang(lang))
+		g := r.Group("/"+lang, readableQuery(), s.csrf(), setLang(lang))
 		s.pageRoutes(g, staff)
 		s.requestPageRoutes(g, staff)
 	}

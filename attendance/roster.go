@@ -1,7 +1,6 @@
 package attendance
 
 import (
-	"archive/zip"
 	"bytes"
 	"cmp"
 	"encoding/csv"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // RosterRow is one member line of an imported roster, as read and checked on its own,
@@ -73,8 +70,11 @@ var rosterColumns = []struct {
 // ParseRoster returns either every row or, when anything is wrong, no rows and one
 // *ValidationError (matching ErrInvalid) that lists every problem in the file sorted
 // by line, so the user can fix them all at once. Other errors come only from reading r.
+// A file too large to be a roster stops the reading where that shows, with that one
+// problem: past maxRosterRows rows, or at a cell longer than maxRosterCell characters;
+// an XLSX file also before its rows (see xlsxParts).
 func ParseRoster(r io.Reader) ([]RosterRow, error) {
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read roster: %w", err)
 	}
@@ -83,15 +83,41 @@ func ParseRoster(r io.Reader) ([]RosterRow, error) {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0:
 		return nil, Invalid("file", CodeEmptyFile, "")
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		if next, err = xlsxRows(data); err != nil {
+		var done func()
+		if next, done, err = xlsxRows(data); err != nil {
 			return nil, err
 		}
+		defer done()
 	case isCSV(data):
 		next = csvRows(data)
 	default:
 		return nil, Invalid("file", CodeFileType, "csv,xlsx")
 	}
 	return readRoster(next)
+}
+
+// readAll reads r whole: in one allocation of its size when r knows it, as an upload
+// held in memory and a bytes.Reader do, rather than growing a buffer to twice that.
+func readAll(r io.Reader) ([]byte, error) {
+	sized, ok := r.(interface{ Size() int64 })
+	if !ok || sized.Size() <= 0 || sized.Size() > 1<<30 {
+		return io.ReadAll(r)
+	}
+	data := make([]byte, sized.Size())
+	n, err := io.ReadFull(r, data)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		// A reader already read from, or shorter than it said.
+		return data[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	// Whatever follows what r said it holds, as io.ReadAll would.
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(data, rest...), nil
 }
 
 // nextRow returns the next row of a roster with its line number, and io.EOF after the
@@ -107,6 +133,9 @@ func readRoster(next nextRow) ([]RosterRow, error) {
 			return nil, Invalid("file", CodeEmptyFile, "")
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := tooLongCell(line, cells); err != nil {
 			return nil, err
 		}
 		if blank(cells) {
@@ -138,6 +167,9 @@ func readRoster(next nextRow) ([]RosterRow, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := tooLongCell(line, cells); err != nil {
+			return nil, err
+		}
 		if blank(cells) {
 			continue
 		}
@@ -159,6 +191,18 @@ func readRoster(next nextRow) ([]RosterRow, error) {
 		return nil, Invalid("file", CodeEmptyFile, "")
 	}
 	return rows, nil
+}
+
+// tooLongCell refuses a row with a cell longer than maxRosterCell characters, at its
+// line: no roster needs one, and the file stops there.
+func tooLongCell(line int, cells []string) error {
+	for _, c := range cells {
+		if len(c) > maxRosterCell && utf8.RuneCountInString(c) > maxRosterCell {
+			return &ValidationError{Fields: []FieldError{{Field: "file", Code: CodeTooLong, Param: strconv.Itoa(maxRosterCell),
+				Line: line}}}
+		}
+	}
+	return nil
 }
 
 // rosterHeader maps each recognized field to its column in the header cells, ignoring
@@ -210,7 +254,14 @@ func rosterRow(line int, cells []string, cols map[string]int, seen map[string]in
 		if !ok || i >= len(cells) {
 			return ""
 		}
-		return strings.TrimSpace(cells[i])
+		v := strings.TrimSpace(cells[i])
+		if len(v) < len(cells[i]) {
+			// A copy, so that a row kept does not keep the spaces around its values: a
+			// sheet of names padded with thousands of spaces would otherwise stay in
+			// memory whole.
+			v = strings.Clone(v)
+		}
+		return v
 	}
 	row := RosterRow{
 		Line:     line,
@@ -405,69 +456,4 @@ func mostUsed(delims []rune, counts []int) rune {
 		}
 	}
 	return delims[best]
-}
-
-// xlsxRows reads the roster sheet of an XLSX workbook. Any zip that excelize cannot
-// open as a workbook (a .docx, a damaged file) is refused as the wrong file type.
-func xlsxRows(data []byte) (nextRow, error) {
-	fileType := Invalid("file", CodeFileType, "csv,xlsx")
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fileType
-	}
-	var total uint64
-	for _, f := range zr.File {
-		if f.UncompressedSize64 > maxRosterUnzipped-total {
-			return nil, Invalid("file", CodeFileSize, strconv.Itoa(maxRosterUnzipped))
-		}
-		total += f.UncompressedSize64
-	}
-
-	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxRosterUnzipped})
-	if err != nil {
-		return nil, fileType
-	}
-	// Close only removes excelize's temporary files; the rows are read by then, and a
-	// file left in the temporary directory is no reason to fail the import.
-	defer func() { _ = wb.Close() }()
-
-	sheets := wb.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, fileType
-	}
-	var rows [][]string
-	for i, sheet := range sheets {
-		// GetRows gives the cells as Excel displays them, so numbers read as typed.
-		r, err := wb.GetRows(sheet)
-		if err != nil {
-			return nil, fileType
-		}
-		if i == 0 {
-			rows = r
-		}
-		if isRosterSheet(r) {
-			rows = r
-			break
-		}
-	}
-	i := 0
-	return func() (int, []string, error) {
-		if i >= len(rows) {
-			return 0, nil, io.EOF
-		}
-		i++
-		return i, rows[i-1], nil
-	}, nil
-}
-
-// isRosterSheet reports whether the first non-blank row of a sheet is a roster header,
-// so that a workbook may keep instructions or a summary on its first sheet.
-func isRosterSheet(rows [][]string) bool {
-	for _, r := range rows {
-		if !blank(r) {
-			_, probs := rosterHeader(0, r)
-			return len(probs) == 0
-		}
-	}
-	return false
 }
