@@ -24,8 +24,16 @@ type conferenceJSON struct {
 	StartedAt              *time.Time                  `json:"startedAt"`
 	EndedAt                *time.Time                  `json:"endedAt"`
 	ClosedAt               *time.Time                  `json:"closedAt"`
+	AuditHead              *auditHeadJSON              `json:"auditHead"`
 	CreatedAt              time.Time                   `json:"createdAt"`
 	UpdatedAt              time.Time                   `json:"updatedAt"`
+}
+
+// auditHeadJSON is the audit log's head recorded when the conference was last
+// closed: the entry that records the closing.
+type auditHeadJSON struct {
+	ID   int64  `json:"id"`
+	Hash string `json:"hash"`
 }
 
 func toConference(c attendance.Conference) conferenceJSON {
@@ -33,11 +41,15 @@ func toConference(c attendance.Conference) conferenceJSON {
 	if ps == nil {
 		ps = []attendance.Position{}
 	}
-	return conferenceJSON{ID: c.ID, Title: c.Title, Description: c.Description, HostOrganizationID: c.HostOrganizationID,
+	j := conferenceJSON{ID: c.ID, Title: c.Title, Description: c.Description, HostOrganizationID: c.HostOrganizationID,
 		StartsAt: c.StartsAt, EndsAt: c.EndsAt, CheckinLeadMinutes: int(c.CheckinLead / time.Minute),
 		LateGraceMinutes: int(c.LateGrace / time.Minute), EarlyLeaveGraceMinutes: int(c.EarlyLeaveGrace / time.Minute),
 		InvitePositions: ps, Status: c.Status, StartedAt: c.StartedAt, EndedAt: c.EndedAt, ClosedAt: c.ClosedAt,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if h, ok := c.AuditHead(); ok {
+		j.AuditHead = &auditHeadJSON{ID: h.ID, Hash: h.Hash}
+	}
+	return j
 }
 
 // conferenceInput is the body of POST and PATCH. Times are RFC 3339; in a PATCH

@@ -1594,6 +1594,12 @@ func oaRequests(t *testing.T, h *oaHarness, w oaRequestWorld) {
 	if o := res.object(t); o["ok"] != true || o["checked"].(float64) < 5 {
 		t.Errorf("audit verify: %s, want ok over the entries written", res.body)
 	}
+	head := fmt.Sprintf("%v:%v", res.object(t)["lastId"], res.object(t)["lastHash"])
+	res = h.do(oaReq{method: "GET", target: oaQuery("/api/v1/audit/verify", "head", head), token: sup}, 200)
+	if o := res.object(t); o["ok"] != true || o["heads"].(float64) < 1 {
+		t.Errorf("audit verify with its head: %s, want ok with the head found", res.body)
+	}
+	h.do(oaReq{method: "GET", target: oaQuery("/api/v1/audit/verify", "head", "12:xyz"), token: sup, check: oaRejected}, 422)
 	h.do(oaReq{method: "GET", target: "/api/v1/audit/verify", token: chair}, 403)
 	res = h.do(oaReq{method: "GET", target: oaQuery("/api/v1/audit", "action", "absence.decide", "objectType", "absence",
 		"objectId", fmt.Sprint(a1), "page", "1", "pageSize", "10"), token: token}, 200)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -291,7 +292,21 @@ func TestRequestPages(t *testing.T) {
 			reqWant(t, sup.get("/en/admin/supervision/repeat?year=2026&threshold=1"), 200, "Repeat absentees")
 			reqWant(t, sup.get("/vi/admin/supervision/repeat?year=abc"), 422, "Năm")
 			reqWant(t, sup.get("/vi/admin/supervision/audit"), 200, "Kiểm tra tính toàn vẹn", "Thay đổi quyết định", "Giấy khám bệnh không đúng ngày họp")
-			reqWant(t, sup.get("/vi/admin/supervision/audit?verify=1"), 200, "Nhật ký toàn vẹn: đã kiểm tra")
+			res = sup.get("/vi/admin/supervision/audit?verify=1")
+			reqWant(t, res, 200, "Nhật ký toàn vẹn: đã kiểm tra", "Đầu chuỗi — ghi lại")
+			m := regexp.MustCompile(`id="audit-head">(\d+):([0-9a-f]{64})<`).FindStringSubmatch(res.Body.String())
+			if m == nil {
+				t.Fatalf("the verified page shows no head to note down")
+			}
+			noted := url.QueryEscape("#" + m[1] + " · " + m[2])
+			reqWant(t, sup.get("/vi/admin/supervision/audit?verify=1&head="+noted), 200, "1 đầu chuỗi đã ghi lại vẫn còn nguyên.")
+			reqWant(t, sup.get("/en/admin/supervision/audit?verify=1&head="+m[1]+":"+m[2][:16]), 200, "1 noted heads found unchanged.")
+			reqWant(t, sup.get("/vi/admin/supervision/audit?verify=1&head=12:xyz"), 422, "Đầu chuỗi đã ghi lại", "Không đúng định dạng")
+			past, _ := strconv.Atoi(m[1])
+			cut := fmt.Sprintf("%d:%s", past+5, m[2])
+			reqWant(t, sup.get("/vi/admin/supervision/audit?verify=1&head="+cut), 200,
+				fmt.Sprintf("Nhật ký đã bị can thiệp tại mục #%d", past+5), "phần cuối nhật ký đã bị cắt bớt")
+			reqWant(t, sup.get("/en/admin/supervision/audit?verify=1&head="+cut), 200, "the end of the log was cut off")
 			if err := db.Gorm().Exec("UPDATE audit_entries SET reason = 'sửa' WHERE id = 2").Error; err != nil {
 				t.Fatal(err)
 			}

@@ -30,6 +30,9 @@ type conferenceView struct {
 	StartedAt       string
 	EndedAt         string
 	ClosedAt        string
+	// AuditHead is the audit log's head recorded at the last closing, as the report
+	// prints it.
+	AuditHead string
 	// Editable is false once the conference is closed; Scheduled while it has not started.
 	Editable  bool
 	Scheduled bool
@@ -52,6 +55,9 @@ func toConferenceView(c attendance.Conference, idx orgIndex) conferenceView {
 		return vnTime(*t)
 	}
 	v.StartedAt, v.EndedAt, v.ClosedAt = at(c.StartedAt), at(c.EndedAt), at(c.ClosedAt)
+	if h, ok := c.AuditHead(); ok {
+		v.AuditHead = h.Label()
+	}
 	for _, a := range []string{"start", "end", "close"} {
 		if _, err := c.Transition(a); err == nil {
 			v.Next = a

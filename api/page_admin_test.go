@@ -442,6 +442,19 @@ func TestAdminPages_CreateAndEdit(t *testing.T) {
 			res = admin.post("/vi/admin/conferences/"+id+"/invitations/"+admID(invs.Items[0].ID)+"/delete",
 				url.Values{"back": {"q=" + url.QueryEscape(invs.Items[0].FullName)}})
 			admWant(t, admin.follow(res), http.StatusOK, "Đã bỏ mời.", "0 kết quả")
+			// Closed, the page shows the audit log's head the report prints.
+			admin.follow(admin.post("/vi/admin/conferences/"+id+"/end", nil))
+			admin.follow(admin.post("/vi/admin/conferences/"+id+"/close", nil))
+			closed, err := s.db.Conference(context.Background(), attendance.Scope{All: true}, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, ok := closed.AuditHead()
+			if !ok {
+				t.Fatalf("closed conference has no audit head: %+v", closed)
+			}
+			admWant(t, admin.get("/vi/admin/conferences/"+id), http.StatusOK, "Đầu chuỗi nhật ký khi khoá sổ", h.Label())
+			admWant(t, admin.get("/en/admin/conferences/"+id), http.StatusOK, "Audit log head at closing", h.Label())
 		})
 		t.Run("account", func(t *testing.T) {
 			res := admin.follow(admin.post("/vi/admin/accounts", url.Values{"login": {"bantochuc"},

@@ -240,19 +240,34 @@ type auditRow struct {
 	Actor string
 }
 
-// pageAudit handles GET /{lang}/admin/supervision/audit?verify=1&page=: the latest
-// entries of the audit log, and the verification of its hash chain when asked.
+// pageAudit handles GET /{lang}/admin/supervision/audit?verify=1&head=&page=: the
+// latest entries of the audit log, and when asked the verification of its hash chain,
+// with the head the user noted down (from "diemcau audit verify" or a closed
+// conference's report), if any. A head that cannot be read gives the page again with
+// the problem, unverified.
 func (s *Server) pageAudit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
+		d := s.newPage(c, "page.supervision")
+		status := http.StatusOK
 		out := auditPage{Section: "supervision", Sub: "audit"}
 		if c.Query("verify") != "" {
-			r, err := s.store.VerifyAudit(ctx)
-			if err != nil {
-				s.pageFail(c, err)
-				return
+			q := newQuery(c)
+			heads := q.auditHeads("head")
+			if err := q.err(); err != nil {
+				p := s.problemFor(err, d.Lang)
+				d.Problem, d.Form, status = &p, map[string]string{"head": c.Query("head")}, p.Status
+			} else {
+				r, err := s.store.VerifyAudit(ctx, heads...)
+				if err != nil {
+					s.pageFail(c, err)
+					return
+				}
+				out.Verified, out.Report = true, toAuditReport(r)
+				if len(heads) > 0 {
+					d.Form = map[string]string{"head": heads[0].String()}
+				}
 			}
-			out.Verified, out.Report = true, toAuditReport(r)
 		}
 		page := listPage(c)
 		l, err := s.store.AuditEntries(ctx, attendance.AuditFilter{Page: page})
@@ -267,9 +282,9 @@ func (s *Server) pageAudit() gin.HandlerFunc {
 		}
 		q := c.Request.URL.Query()
 		q.Del("verify")
+		q.Del("head")
 		out.Pager = newPager(c.Request.URL.Path, q, l.Total, page)
-		d := s.newPage(c, "page.supervision")
 		d.Data = out
-		s.render(c, http.StatusOK, "supervision_audit", d)
+		s.render(c, status, "supervision_audit", d)
 	}
 }

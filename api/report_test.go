@@ -385,10 +385,36 @@ func TestReport_Conference(t *testing.T) {
 				if !r.Final || r.Totals.Pending != 0 {
 					t.Errorf("closed: final %v, pending %d", r.Final, r.Totals.Pending)
 				}
+				// The closing's audit entry is the log's head at that moment, kept with
+				// the conference and printed, so a copy lives outside the database.
+				h := r.Conference.AuditHead
+				if h == nil || len(h.Hash) != 64 {
+					t.Fatalf("closed: auditHead %+v, want the closing's entry", h)
+				}
+				v, err := w.db.VerifyAudit(ctx)
+				if err != nil || !v.OK || v.LastID != h.ID || v.LastHash != h.Hash || v.Heads != 1 {
+					t.Errorf("VerifyAudit() = %+v, %v; want the head %d:%s, last and found", v, err, h.ID, h.Hash)
+				}
+				label := fmt.Sprintf("#%d · %s", h.ID, h.Hash)
 				rec = w.get(t, "organizer", base+"?format=pdf")
 				wantStatus(t, rec, 200, "pdf")
-				if text := rtPDFText(t, rec.Body.Bytes()); !strings.Contains(text, "(chính thức)") || strings.Contains(text, "(tạm thời)") {
+				text := rtPDFText(t, rec.Body.Bytes())
+				if !strings.Contains(text, "(chính thức)") || strings.Contains(text, "(tạm thời)") {
 					t.Errorf("a closed conference's PDF does not say (chính thức)")
+				}
+				if !strings.Contains(text, "Đầu chuỗi nhật ký khi khoá sổ: "+label) {
+					t.Errorf("a closed conference's PDF lacks its audit head %q", label)
+				}
+				rec = w.get(t, "organizer", base+"?format=xlsx")
+				wantStatus(t, rec, 200, "xlsx")
+				f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				rows, _ := f.GetRows(attendance.SheetInfo)
+				if last := rows[len(rows)-1]; len(last) != 2 || last[1] != label {
+					t.Errorf("XLSX info: got %q, want the audit head %q last", last, label)
 				}
 			})
 		})

@@ -112,7 +112,7 @@ type Store interface {
 
 	RepeatAbsentees(ctx context.Context, year, threshold int) ([]attendance.RepeatAbsentee, error)
 	ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error)
-	VerifyAudit(ctx context.Context) (attendance.AuditReport, error)
+	VerifyAudit(ctx context.Context, heads ...attendance.AuditHead) (attendance.AuditReport, error)
 	AuditEntries(ctx context.Context, f attendance.AuditFilter) (attendance.List[attendance.AuditEntry], error)
 }
 

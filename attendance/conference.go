@@ -41,8 +41,22 @@ type Conference struct {
 	StartedAt          *time.Time
 	EndedAt            *time.Time
 	ClosedAt           *time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// AuditHeadID and AuditHeadHash are the audit log's head when the conference was
+	// last closed: the entry that records the closing. Its report prints them, so a
+	// copy lives outside the database (AuditHead).
+	AuditHeadID   *int64
+	AuditHeadHash string `gorm:"size:64;not null"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// AuditHead returns the audit log's head recorded when the conference was last
+// closed; ok is false when none was (never closed, or closed before heads were kept).
+func (c *Conference) AuditHead() (h AuditHead, ok bool) {
+	if c.AuditHeadID == nil || c.AuditHeadHash == "" {
+		return AuditHead{}, false
+	}
+	return AuditHead{ID: *c.AuditHeadID, Hash: c.AuditHeadHash}, true
 }
 
 // Positions returns the positions invited, or nil for every position.

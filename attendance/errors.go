@@ -37,6 +37,10 @@ var (
 	// ErrUnavailable means the database cannot be reached or refuses work for now (it
 	// is restarting, out of connections, or busy): the request may be tried again.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrAuditKey means the audit log is chained under another key than the store was
+	// given: the server secret changed, or instances do not share one. Appending under
+	// the wrong key would fork the chain, so the store refuses to start with it.
+	ErrAuditKey = errors.New("the audit log is chained under another key")
 )
 
 // Field problem codes carried by FieldError.Code. They are stable: clients and the

@@ -652,6 +652,12 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 			closed = " lúc " + viDateTime(*c.ClosedAt)
 		}
 		d.paragraph(fontItalic, "Hội nghị đã khoá sổ"+closed+"; số liệu trong báo cáo này là chính thức.")
+		if h, ok := c.AuditHead(); ok {
+			// The log's head at closing, printed so that a copy lives outside the
+			// database: "diemcau audit verify --head" proves it is still in the log.
+			d.paragraph(fontItalic, "Đầu chuỗi nhật ký khi khoá sổ: "+h.Label()+" (để đối chiếu, phát hiện nhật ký "+
+				"bị cắt bớt hoặc viết lại).")
+		}
 	} else {
 		d.paragraph(fontItalic, "Số liệu tính đến "+viDateTime(r.GeneratedAt)+"; hội nghị chưa khoá sổ nên số liệu còn "+
 			"có thể thay đổi. Các trường hợp chờ duyệt chưa được duyệt khi khoá sổ sẽ tính là vắng không lý do.")

@@ -38,9 +38,13 @@ func rpConference(status ConferenceStatus) Conference {
 		LateGrace: 10 * time.Minute, EarlyLeaveGrace: 10 * time.Minute, Status: status}
 	if status == StatusClosed {
 		c.ClosedAt = rpPtr(rpAt(11, 0).Add(72 * time.Hour))
+		c.AuditHeadID, c.AuditHeadHash = rpPtr(int64(1234)), rpAuditHash
 	}
 	return c
 }
+
+// rpAuditHash is the audit log's head hash recorded at the fixture's closing.
+const rpAuditHash = "9f2c8e41d07b3a65c2e19f0a7d4b8c3e6f1a2b5c9d0e7f3a4b6c8d1e2f5a7b9c"
 
 // rpPerson is a member of the fixture.
 type rpPerson struct {
@@ -873,6 +877,12 @@ func TestWriteConferenceXLSX(t *testing.T) {
 	if info[1][1] != r.Conference.Title || !strings.Contains(fmt.Sprint(info), "Chính thức") {
 		t.Errorf("info: got %q", info)
 	}
+	if last := info[len(info)-1]; len(last) != 2 || last[0] != "Đầu chuỗi nhật ký khi khoá sổ" || last[1] != "#1234 · "+rpAuditHash {
+		t.Errorf("info: got %q, want the audit head last", last)
+	}
+	if h, err := ParseAuditHead(info[len(info)-1][1]); err != nil || h != (AuditHead{1234, rpAuditHash}) {
+		t.Errorf("the head printed does not read back: %+v, %v", h, err)
+	}
 	for _, s := range []string{SheetSummary, SheetAbsentees, SheetFlags} {
 		panes, err := f.GetPanes(s)
 		if err != nil || !panes.Freeze || panes.YSplit != 1 {
@@ -1001,6 +1011,9 @@ func TestWriteConferencePDF(t *testing.T) {
 		if strings.Contains(flat, "(chính thức)") {
 			t.Error("a provisional report says (chính thức)")
 		}
+		if strings.Contains(flat, "Đầu chuỗi nhật ký") {
+			t.Error("a provisional report prints an audit head")
+		}
 		render(t, path)
 	})
 	t.Run("final", func(t *testing.T) {
@@ -1012,7 +1025,8 @@ func TestWriteConferencePDF(t *testing.T) {
 		path := keep(t, "report-final.pdf", buf.Bytes())
 		flat := squash(pdfText(t, path))
 		// Dated at the closing (10/02/2026 11:00 Vietnam time), wherever it is printed.
-		for _, want := range []string{"(chính thức)", "ngày 10 tháng 02 năm 2026", "Số: …-BC/…", "Hội nghị đã khoá sổ"} {
+		for _, want := range []string{"(chính thức)", "ngày 10 tháng 02 năm 2026", "Số: …-BC/…", "Hội nghị đã khoá sổ",
+			"Đầu chuỗi nhật ký khi khoá sổ: #1234 · " + rpAuditHash} {
 			if !strings.Contains(flat, want) {
 				t.Errorf("PDF text lacks %q", want)
 			}

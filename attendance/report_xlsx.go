@@ -275,6 +275,9 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		if c.ClosedAt != nil {
 			rows = append(rows, []any{"Khoá sổ lúc", b.time(c.ClosedAt)})
 		}
+		if h, ok := c.AuditHead(); ok && r.Final {
+			rows = append(rows, []any{"Đầu chuỗi nhật ký khi khoá sổ", h.Label()})
+		}
 		if r.PointID != 0 && len(r.Points) == 1 {
 			rows = append(rows, []any{"Điểm cầu", b.text(r.Points[0].Name)})
 		}

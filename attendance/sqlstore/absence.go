@@ -182,7 +182,7 @@ func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attend
 			absenceSnapshot
 			Attachments []attachmentSnapshot `json:"attachments,omitempty"`
 		}{snapAbsence(a), files}
-		return auditChange(tx, p, attendance.ActionAbsenceFile, objectAbsence, a.ID, "", nil, after)
+		return db.auditChange(tx, p, attendance.ActionAbsenceFile, objectAbsence, a.ID, "", nil, after)
 	})
 	if err != nil {
 		return attendance.AbsenceRequest{}, err
@@ -227,7 +227,7 @@ func (db *DB) AddAbsenceAttachments(ctx context.Context, p attendance.Principal,
 		if err != nil {
 			return err
 		}
-		return auditChange(tx, p, attendance.ActionAbsenceAttach, objectAbsence, a.ID, "", nil, snaps)
+		return db.auditChange(tx, p, attendance.ActionAbsenceAttach, objectAbsence, a.ID, "", nil, snaps)
 	})
 	if err != nil {
 		return nil, err
@@ -303,7 +303,7 @@ func (db *DB) WithdrawAbsence(ctx context.Context, p attendance.Principal, id in
 			return translate(err, "withdraw absence")
 		}
 		out = *a
-		return auditChange(tx, p, attendance.ActionAbsenceWithdraw, objectAbsence, a.ID, "", before, snapAbsence(*a))
+		return db.auditChange(tx, p, attendance.ActionAbsenceWithdraw, objectAbsence, a.ID, "", before, snapAbsence(*a))
 	})
 	return out, err
 }
@@ -332,7 +332,7 @@ func (db *DB) DecideAbsence(ctx context.Context, p attendance.Principal, id int6
 			return translate(err, "decide absence")
 		}
 		out = *a
-		return auditChange(tx, p, attendance.ActionAbsenceDecide, objectAbsence, a.ID, note, before, snapAbsence(*a))
+		return db.auditChange(tx, p, attendance.ActionAbsenceDecide, objectAbsence, a.ID, note, before, snapAbsence(*a))
 	})
 	return out, err
 }
@@ -591,7 +591,7 @@ func (db *DB) ReviewAbsence(ctx context.Context, p attendance.Principal, id int6
 		}
 		if action != attendance.ReviewOverturned {
 			after := map[string]any{"action": action, "reviewId": r.ID}
-			return auditChange(tx, p, attendance.ActionAbsenceReview, objectAbsence, a.ID, note, nil, after)
+			return db.auditChange(tx, p, attendance.ActionAbsenceReview, objectAbsence, a.ID, note, nil, after)
 		}
 		before := snapAbsence(a)
 		switch a.Status {
@@ -606,7 +606,7 @@ func (db *DB) ReviewAbsence(ctx context.Context, p attendance.Principal, id int6
 		if err := tx.Model(&a).Select("status", "overturned", "updated_at").Updates(&a).Error; err != nil {
 			return translate(err, "overturn absence")
 		}
-		return auditChange(tx, p, attendance.ActionAbsenceOverturn, objectAbsence, a.ID, note, before, snapAbsence(a))
+		return db.auditChange(tx, p, attendance.ActionAbsenceOverturn, objectAbsence, a.ID, note, before, snapAbsence(a))
 	})
 	if err != nil {
 		return attendance.Review{}, err

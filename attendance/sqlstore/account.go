@@ -112,7 +112,7 @@ func (db *DB) UpdateAccount(ctx context.Context, by attendance.Principal, a *att
 				Role   attendance.Role `json:"role"`
 				Active bool            `json:"active"`
 			}
-			return auditChange(tx, by, attendance.ActionAccountRole, "account", a.ID, "",
+			return db.auditChange(tx, by, attendance.ActionAccountRole, "account", a.ID, "",
 				roleState{old.Role, old.Active}, roleState{a.Role, a.Active})
 		}
 		return nil

@@ -18,44 +18,60 @@ const auditLockKey = 7_141_300_215
 // would not land together with the change it records.
 var errAuditOutsideTx = errors.New("sqlstore: audit entry outside a transaction")
 
+// errNoAuditKey means the store was not given the audit key (LoadKeys): it can neither
+// append to the log nor verify it.
+var errNoAuditKey = errors.New("sqlstore: no audit key (LoadKeys was not called)")
+
+// lockAudit makes appends to the audit log take turns, from here to the end of tx: on
+// PostgreSQL a transaction-scoped advisory lock (a row lock on the last entry would not
+// do: a waiting transaction would then read the old last entry and collide); on SQLite
+// every write transaction is BEGIN IMMEDIATE and already alone.
+func lockAudit(tx *gorm.DB) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	return translate(tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error, "lock audit log")
+}
+
 // appendAudit appends e to the audit log inside tx, the transaction of the change it
 // records, so the change and its entry land together or not at all. It numbers and
-// chains e after the last entry (e.At defaults to the store's clock) and fills ID,
-// PrevHash and Hash.
-//
-// Appends take turns: on PostgreSQL a transaction-scoped advisory lock is held from
-// here to commit (a row lock on the last entry would not do: a waiting transaction
-// would then read the old last entry and collide); on SQLite every write transaction
-// is BEGIN IMMEDIATE and already alone. Call it last in the transaction, after the
-// change, so the lock is held briefly.
-func appendAudit(tx *gorm.DB, e *attendance.AuditEntry) error {
+// chains e after the last entry under the store's audit key (e.At defaults to the
+// store's clock) and fills ID, PrevHash and Hash. Appends take turns (lockAudit); call
+// it last in the transaction, after the change, so the lock is held briefly.
+func (db *DB) appendAudit(tx *gorm.DB, e *attendance.AuditEntry) error {
+	return appendEntry(tx, e, db.auditKey)
+}
+
+// appendEntry is appendAudit under key.
+func appendEntry(tx *gorm.DB, e *attendance.AuditEntry, key []byte) error {
 	if _, ok := tx.Statement.ConnPool.(gorm.TxCommitter); !ok {
 		return errAuditOutsideTx
+	}
+	if len(key) == 0 {
+		return errNoAuditKey
 	}
 	if e.At.IsZero() {
 		e.At = tx.Config.NowFunc()
 	}
-	if tx.Dialector.Name() == "postgres" {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
-			return translate(err, "lock audit log")
-		}
+	if err := lockAudit(tx); err != nil {
+		return err
 	}
 	var last attendance.AuditEntry
 	err := tx.Select("id", "hash").Order("id DESC").Limit(1).Take(&last).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		e.Link(nil)
+		e.Link(nil, key)
 	case err != nil:
 		return translate(err, "read audit log head")
 	default:
-		e.Link(&last)
+		e.Link(&last, key)
 	}
 	return translate(tx.Create(e).Error, "append audit entry")
 }
 
 // auditChange appends an entry for action by p on an object, with its state before
 // and after as JSON (nil: none), in tx.
-func auditChange(tx *gorm.DB, p attendance.Principal, action, objectType string, objectID int64, reason string, before, after any) error {
+func (db *DB) auditChange(tx *gorm.DB, p attendance.Principal, action, objectType string, objectID int64, reason string, before, after any) error {
 	e := attendance.AuditEntry{Action: action, ObjectType: objectType, ObjectID: objectID, Reason: reason}
 	e.SetActor(p)
 	var err error
@@ -65,7 +81,7 @@ func auditChange(tx *gorm.DB, p attendance.Principal, action, objectType string,
 	if e.After, err = auditJSON(after); err != nil {
 		return err
 	}
-	return appendAudit(tx, &e)
+	return db.appendAudit(tx, &e)
 }
 
 func auditJSON(v any) (string, error) {
@@ -82,11 +98,35 @@ func auditJSON(v any) (string, error) {
 // auditPage is how many entries VerifyAudit reads at a time.
 const auditPage = 1000
 
-// VerifyAudit walks the whole audit log in ID order, a page at a time, and reports the
-// first entry that breaks the chain: a changed row (its hash does not match), a removed
-// one (a gap in the IDs) or a replaced one (its previous hash does not match).
-func (db *DB) VerifyAudit(ctx context.Context) (attendance.AuditReport, error) {
-	var v attendance.AuditVerifier
+// VerifyAudit walks the whole audit log in ID order, a page at a time, under the
+// store's audit key, and reports the first entry that breaks the chain: a changed row
+// (its hash does not match, as for a row hashed without the key), a removed one (a gap
+// in the IDs) or a replaced one (its previous hash does not match). It also checks the
+// heads given, noted down outside the database, and those recorded when conferences
+// were closed: each must be in the log with its hash (else AuditCut: the log's end was
+// cut off or the log wiped; AuditRewritten: the log was rewritten).
+func (db *DB) VerifyAudit(ctx context.Context, heads ...attendance.AuditHead) (attendance.AuditReport, error) {
+	if len(db.auditKey) == 0 {
+		return attendance.AuditReport{}, errNoAuditKey
+	}
+	// The conferences' heads are read first: each was written with its entry, so the
+	// entries read after include it.
+	var closed []attendance.Conference
+	err := db.q(ctx).Select("id", "audit_head_id", "audit_head_hash").Where("audit_head_id IS NOT NULL").
+		Order("id").Find(&closed).Error
+	if err != nil {
+		return attendance.AuditReport{}, translate(err, "read conferences' audit heads")
+	}
+	anchors := make([]attendance.AuditAnchor, 0, len(heads)+len(closed))
+	for _, h := range heads {
+		anchors = append(anchors, attendance.AuditAnchor{AuditHead: h})
+	}
+	for _, c := range closed {
+		if h, ok := c.AuditHead(); ok {
+			anchors = append(anchors, attendance.AuditAnchor{AuditHead: h, ConferenceID: c.ID})
+		}
+	}
+	v := attendance.NewAuditVerifier(db.auditKey, anchors...)
 	after := int64(0)
 	for {
 		var page []attendance.AuditEntry

@@ -207,7 +207,7 @@ func (db *DB) checkIn(tx *gorm.DB, conf attendance.Conference, in attendance.Che
 		}
 	}
 	if in.Method == attendance.MethodManual && out.Result != attendance.ResultAlready {
-		if err := auditChange(tx, in.By, attendance.ActionCheckInManual, "checkin", out.CheckIn.ID, in.Reason, nil, out.CheckIn); err != nil {
+		if err := db.auditChange(tx, in.By, attendance.ActionCheckInManual, "checkin", out.CheckIn.ID, in.Reason, nil, out.CheckIn); err != nil {
 			return out, err
 		}
 	}
@@ -351,7 +351,7 @@ func (db *DB) changeCheckIn(ctx context.Context, id int64, reason string, needRe
 			return translate(err, "record check-in event")
 		}
 		if kind == attendance.EventUndo {
-			return auditChange(tx, by, attendance.ActionCheckInUndo, "checkin", ci.ID, reason, before, ci)
+			return db.auditChange(tx, by, attendance.ActionCheckInUndo, "checkin", ci.ID, reason, before, ci)
 		}
 		return nil
 	})

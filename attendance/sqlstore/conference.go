@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/diemcau/diemcau/attendance"
 	"gorm.io/gorm"
@@ -18,6 +19,7 @@ func (db *DB) CreateConference(ctx context.Context, c *attendance.Conference) er
 	c.ID = 0
 	c.Status = attendance.StatusScheduled
 	c.StartedAt, c.EndedAt, c.ClosedAt = nil, nil, nil
+	c.AuditHeadID, c.AuditHeadHash = nil, ""
 	c.Normalize()
 	if err := c.Validate(); err != nil {
 		return err
@@ -124,6 +126,12 @@ func (db *DB) TransitionConference(ctx context.Context, id int64, action string)
 			c.ClosedAt = &now
 			cols = append(cols, "closed_at")
 		}
+		if next == attendance.StatusClosed {
+			if err := db.anchorClosing(tx, &c); err != nil {
+				return err
+			}
+			cols = append(cols, "audit_head_id", "audit_head_hash")
+		}
 		if err := tx.Model(&c).Select(cols).Updates(&c).Error; err != nil {
 			return translate(err, "update conference status")
 		}
@@ -138,6 +146,30 @@ func (db *DB) TransitionConference(ctx context.Context, id int64, action string)
 		db.analyze(ctx, "invitations")
 	}
 	return c, err
+}
+
+// anchorClosing audits the closing of c in tx and keeps the entry as c's audit head:
+// the report prints it, so a copy of the log's head at that moment lives outside the
+// database, and a later cut of the log's end shows (VerifyAudit). The store's
+// transitions carry no principal, so the entry names no actor.
+func (db *DB) anchorClosing(tx *gorm.DB, c *attendance.Conference) error {
+	type state struct {
+		Status   attendance.ConferenceStatus `json:"status"`
+		ClosedAt *time.Time                  `json:"closedAt,omitempty"`
+	}
+	e := attendance.AuditEntry{Action: attendance.ActionConferenceClose, ObjectType: objectConference, ObjectID: c.ID}
+	var err error
+	if e.Before, err = auditJSON(state{Status: attendance.StatusEnded}); err != nil {
+		return err
+	}
+	if e.After, err = auditJSON(state{c.Status, utc(c.ClosedAt)}); err != nil {
+		return err
+	}
+	if err := db.appendAudit(tx, &e); err != nil {
+		return err
+	}
+	c.AuditHeadID, c.AuditHeadHash = &e.ID, e.Hash
+	return nil
 }
 
 // lockConference reads a conference for update, so concurrent transitions and edits

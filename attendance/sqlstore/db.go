@@ -47,7 +47,10 @@ type DB struct {
 	gorm    *gorm.DB
 	now     func() time.Time
 	dialect string
+	log     *slog.Logger
 	pinKey  []byte
+	// auditKey chains the audit log (LoadKeys); it is never stored.
+	auditKey []byte
 	// PostgreSQL only: the connections of the check-in rush's statements (gatherDSN),
 	// and their gatherings.
 	sql     *sql.DB
@@ -125,7 +128,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// writer under WAL while busy_timeout absorbs the waits.
 		sqlDB.SetMaxOpenConns(4)
 	}
-	db := &DB{gorm: g, now: now, dialect: dialect}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{gorm: g, now: now, dialect: dialect, log: log}
 	if dialect == "postgres" {
 		if db.sql, err = sql.Open("pgx", gatherDSN(cfg.URL)); err != nil {
 			return nil, fmt.Errorf("sqlstore: %w", err)

@@ -74,7 +74,7 @@ func (db *DB) FileDelegation(ctx context.Context, p attendance.Principal, in att
 		if err := tx.Create(&d).Error; err != nil {
 			return translate(err, "file delegation")
 		}
-		return auditChange(tx, p, attendance.ActionDelegationFile, objectDelegation, d.ID, "", nil, snapDelegation(d))
+		return db.auditChange(tx, p, attendance.ActionDelegationFile, objectDelegation, d.ID, "", nil, snapDelegation(d))
 	})
 	if err != nil {
 		return attendance.Delegation{}, err
@@ -134,7 +134,7 @@ func (db *DB) WithdrawDelegation(ctx context.Context, p attendance.Principal, id
 			return translate(err, "withdraw delegation")
 		}
 		out = *d
-		return auditChange(tx, p, attendance.ActionDelegationWithdraw, objectDelegation, d.ID, "", before, snapDelegation(*d))
+		return db.auditChange(tx, p, attendance.ActionDelegationWithdraw, objectDelegation, d.ID, "", before, snapDelegation(*d))
 	})
 	return out, err
 }
@@ -166,7 +166,7 @@ func (db *DB) DecideDelegation(ctx context.Context, p attendance.Principal, id i
 			return translate(err, "decide delegation")
 		}
 		out = *d
-		return auditChange(tx, p, attendance.ActionDelegationDecide, objectDelegation, d.ID, note, before, snapDelegation(*d))
+		return db.auditChange(tx, p, attendance.ActionDelegationDecide, objectDelegation, d.ID, note, before, snapDelegation(*d))
 	})
 	return out, err
 }

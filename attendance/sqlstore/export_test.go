@@ -3,7 +3,17 @@ package sqlstore
 import (
 	"context"
 	"strings"
+
+	"github.com/diemcau/diemcau/attendance"
 )
+
+// MigrateTo migrates the schema up to and including migration id: a database as an
+// older version left it.
+func (db *DB) MigrateTo(ctx context.Context, id string) error { return db.migrate(ctx, id) }
+
+// LegacyAuditHash is the plain SHA-256 the log was chained with before it had a key:
+// what a database writer without the key can compute.
+func LegacyAuditHash(e *attendance.AuditEntry) string { return legacyAuditHash(e) }
 
 // ExplainGathered returns the plans PostgreSQL makes for the gatherings' statements
 // on their own connections: first check-ins, then sign-ins.

@@ -22,13 +22,18 @@ var migrations = []*gormigrate.Migration{
 	searchMigration,
 	nameKeyMigration,
 	decisionMigration,
+	auditKeyMigration,
 	credentialsMigration,
 	codesMigration,
 }
 
 // Migrate brings the schema up to date. It is safe to run from several instances at
 // once on PostgreSQL: an advisory lock lets one of them migrate while the others wait.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, "") }
+
+// migrate applies the migrations up to and including the one with ID to, or all of
+// them when to is empty.
+func (db *DB) migrate(ctx context.Context, to string) error {
 	return db.withMigrationLock(ctx, func(g *gorm.DB) error {
 		m := gormigrate.New(g, &gormigrate.Options{
 			TableName:                 "schema_migrations",
@@ -37,7 +42,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 			UseTransaction:            true,
 			ValidateUnknownMigrations: true,
 		}, migrations)
-		if err := m.Migrate(); err != nil {
+		migrate := m.Migrate
+		if to != "" {
+			migrate = func() error { return m.MigrateTo(to) }
+		}
+		if err := migrate(); err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
 		return nil

@@ -343,7 +343,7 @@ func (db *DB) ReopenConference(ctx context.Context, p attendance.Principal, id i
 		if err := tx.Model(&c).Select("status", "closed_at", "updated_at").Updates(&c).Error; err != nil {
 			return translate(err, "reopen conference")
 		}
-		return auditChange(tx, p, attendance.ActionConferenceReopen, objectConference, c.ID, reason, before, state{c.Status, nil})
+		return db.auditChange(tx, p, attendance.ActionConferenceReopen, objectConference, c.ID, reason, before, state{c.Status, nil})
 	})
 	if err != nil {
 		return attendance.Conference{}, err

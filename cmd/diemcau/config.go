@@ -50,11 +50,11 @@ type setting struct {
 var settings = []setting{
 	{"DIEMCAU_ADDR", ":8080", "listen address", false},
 	{"DIEMCAU_PUBLIC_URL", "http://localhost:<port>", "base URL people reach the service at (QR links, cookies Secure when https)", false},
-	{"DIEMCAU_DATA_DIR", "./data", "data directory: the SQLite file", false},
+	{"DIEMCAU_DATA_DIR", "./data", "data directory: the SQLite file, and the generated secret (file secret)", false},
 	{"DIEMCAU_DATABASE_URL", "", "empty: SQLite in the data dir; postgres://…: PostgreSQL", true},
 	{"DIEMCAU_ADMIN_LOGIN", "admin", "login of the first admin, created on an empty database", false},
 	{"DIEMCAU_ADMIN_PASSWORD", "", "its password; unset: generated and printed once", true},
-	{"DIEMCAU_SECRET", "", "signing secret (≥ 32 bytes); unset: generated on first start and kept in the database", true},
+	{"DIEMCAU_SECRET", "", "signing secret, also the audit log's key (≥ 32 bytes, or base64:…); unset: generated on first start into the data dir; several instances must share one", true},
 	{"DIEMCAU_QR_ROTATE", "30s", "check-in QR rotation period", false},
 	{"DIEMCAU_PRESENCE_TIMEOUT", "5s", "a console silent this long is offline", false},
 	{"DIEMCAU_WEBRTC_UDP_PORT", "50000", "the one UDP port every console connection shares (ICE UDP mux); open it in the firewall", false},
@@ -172,10 +172,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	if secret != "" {
-		if len(secret) < 32 {
-			errs = append(errs, "DIEMCAU_SECRET: want at least 32 bytes")
+		b, err := decodeSecret(secret)
+		if err != nil {
+			errs = append(errs, "DIEMCAU_SECRET: "+err.Error())
 		}
-		c.Secret = []byte(secret)
+		c.Secret = b
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Sprintf("DIEMCAU_LOG_LEVEL: %v", err))

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ Usage:
   diemcau migrate             bring the database schema up to date
   diemcau demo                load the demo province and print how to sign in
   diemcau admin create        create a staff account
-  diemcau audit verify        check the hash chain of the audit log
+  diemcau audit verify        check the audit log's keyed chain [--head ID:HASH]
   diemcau load checkins       drive a running server with simulated check-ins
   diemcau load consoles       … with simulated room consoles over WebRTC
   diemcau version             print the version
@@ -116,21 +117,33 @@ func newLogger(cfg config, stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
-// openDB opens and migrates the database and loads the store's keys.
-func openDB(ctx context.Context, cfg config, log *slog.Logger) (*sqlstore.DB, error) {
+// openDB opens and migrates the database and loads the store's keys: the server
+// secret (serverSecret; a new one is made only when generate is true) gives the audit
+// log's key. It returns the secret too.
+func openDB(ctx context.Context, cfg config, log *slog.Logger, generate bool) (*sqlstore.DB, []byte, error) {
 	db, err := sqlstore.Open(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Log: log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	secret, err := serverSecret(ctx, cfg, db, generate, log)
+	if err == nil {
+		err = db.Migrate(ctx)
+	}
+	if err == nil {
+		err = db.LoadKeys(ctx, attendance.AuditKey(secret))
+		if errors.Is(err, attendance.ErrAuditKey) {
+			err = fmt.Errorf("%w.\nThe server secret differs from the one the log was chained under: DIEMCAU_SECRET "+
+				"changed, or this instance generated its own (%s). Every instance must use the same secret: set "+
+				"DIEMCAU_SECRET or DIEMCAU_SECRET_FILE on each to the secret the log was chained under (a generated "+
+				"one is the file %q in the data directory of the instance that made it)", err,
+				filepath.Join(cfg.DataDir, secretFileName), secretFileName)
+		}
+	}
+	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	if err := db.LoadKeys(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return db, secret, nil
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -144,17 +157,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, log)
+	db, secret, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	secret := cfg.Secret
-	if secret == nil {
-		if secret, err = db.GeneratedSecret(ctx); err != nil {
-			return err
-		}
-	}
 	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
@@ -337,7 +344,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	db, _, err := openDB(ctx, cfg, newLogger(cfg, stderr), true)
 	if err != nil {
 		return err
 	}
@@ -394,7 +401,7 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if pw == "" {
 		pw, generated = newPassword(), true
 	}
-	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	db, _, err := openDB(ctx, cfg, newLogger(cfg, stderr), true)
 	if err != nil {
 		return err
 	}
@@ -451,7 +458,18 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 var errAuditBroken = errors.New("the audit log does not verify")
 
 func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const help = "Usage: diemcau audit verify\n\nWalk the audit log and check every entry's hash and link to the one before it. Exit 0: intact; 3: a row was changed or removed (its id is printed).\n"
+	const help = `Usage: diemcau audit verify [--head ID:HASH]...
+
+Walk the audit log and check every entry's hash, made with the key derived from the
+server secret, and its link to the one before it; then check that the heads noted
+down before (--head, as this command prints them, or "#ID · HASH" as a closed
+conference's report prints them) and those recorded when conferences were closed are
+still in the log with their hash. The chain alone cannot show that its end was cut off
+or the whole log wiped; a head kept outside the database can.
+Exit 0: intact (the head to note down is printed); 3: an entry was changed, removed
+or added, the log's end was cut, or it was rewritten (the entry is named).
+
+`
 	if len(args) == 0 || args[0] != "verify" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fmt.Fprint(stdout, help)
@@ -461,6 +479,16 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return errUsage
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	var heads []attendance.AuditHead
+	fs.Func("head", "a head noted down before, `ID:HASH` (the whole hash, or at least its first 16 hex digits); may repeat",
+		func(s string) error {
+			h, err := attendance.ParseAuditHead(s)
+			if err != nil {
+				return fmt.Errorf("want ID:HASH, such as 1234:9f2c… (a hash of 16 to 64 hex digits), got %q", s)
+			}
+			heads = append(heads, h)
+			return nil
+		})
 	if ok, err := parseFlags(fs, args[1:], stdout, stderr, help); !ok {
 		return err
 	}
@@ -468,19 +496,48 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, newLogger(cfg, stderr))
+	// A secret made up here could not verify anything: verification needs the one the
+	// log was chained under.
+	db, _, err := openDB(ctx, cfg, newLogger(cfg, stderr), false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	r, err := db.VerifyAudit(ctx)
+	r, err := db.VerifyAudit(ctx, heads...)
 	if err != nil {
 		return err
 	}
-	if r.OK {
-		fmt.Fprintf(stdout, "audit log intact: %d entries, last %d, hash %s\n", r.Checked, r.LastID, r.LastHash)
-		return nil
+	printAudit(stdout, r)
+	if !r.OK {
+		return errAuditBroken
 	}
-	fmt.Fprintf(stdout, "audit log BROKEN at entry %d (%s) after %d good entries\n", r.BrokenID, r.Problem, r.Checked)
-	return errAuditBroken
+	return nil
+}
+
+// printAudit says what a verification found, and on an intact log the head to note
+// down.
+func printAudit(w io.Writer, r attendance.AuditReport) {
+	whose := "noted down"
+	if r.ConferenceID != 0 {
+		whose = fmt.Sprintf("recorded when conference %d was closed", r.ConferenceID)
+	}
+	switch {
+	case r.OK && r.LastID == 0:
+		fmt.Fprintln(w, "audit log intact: 0 entries (empty)")
+	case r.OK:
+		fmt.Fprintf(w, "audit log intact: %d entries\n", r.Checked)
+		if r.Heads > 0 {
+			fmt.Fprintf(w, "%d heads noted down or recorded at closings found unchanged\n", r.Heads)
+		}
+		fmt.Fprintf(w, "head: %s\n(note it down; \"diemcau audit verify --head %s\" later proves the log still holds it, "+
+			"which a cut end or a wiped log would not)\n", r.Head(), r.Head())
+	case r.Problem == attendance.AuditCut:
+		fmt.Fprintf(w, "audit log BROKEN: entry %d, the head %s, is not in the log, which ends at entry %d: "+
+			"its end was cut off, or the log wiped\n", r.BrokenID, whose, r.LastID)
+	case r.Problem == attendance.AuditRewritten:
+		fmt.Fprintf(w, "audit log BROKEN: entry %d is in the log with another hash than the head %s: "+
+			"the log was rewritten\n", r.BrokenID, whose)
+	default:
+		fmt.Fprintf(w, "audit log BROKEN at entry %d (%s) after %d good entries\n", r.BrokenID, r.Problem, r.Checked)
+	}
 }

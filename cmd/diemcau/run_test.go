@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -206,7 +212,8 @@ func TestRun_ServeAdminPasswordFromFile(t *testing.T) {
 func TestRun_ServeDemo(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			s := startServe(t, dbEnv(t, target), "--demo")
+			kv := dbEnv(t, target)
+			s := startServe(t, kv, "--demo")
 			out := s.Stdout.String()
 			cred := func(re string) []string {
 				t.Helper()
@@ -261,7 +268,7 @@ func TestRun_ServeDemo(t *testing.T) {
 			}
 
 			// A second --demo start reuses the province and prints working credentials again.
-			again := startServe(t, dbEnv2(t, target), "--demo")
+			again := startServe(t, dbEnv2(kv), "--demo")
 			org2 := regexp.MustCompile(`organizer\s+login (\S+)\s+password (\S+)`).FindStringSubmatch(again.Stdout.String())
 			if org2 == nil {
 				t.Fatalf("second demo start printed no organizer:\n%s", again.Stdout)
@@ -275,13 +282,12 @@ func TestRun_ServeDemo(t *testing.T) {
 	}
 }
 
-// dbEnv2 reopens the same database as the target, for a second start.
-func dbEnv2(t *testing.T, target testdb.Target) map[string]string {
-	kv := map[string]string{"DIEMCAU_LOG_LEVEL": "warn"}
-	if target.Config.URL != "" {
-		kv["DIEMCAU_DATABASE_URL"] = target.Config.URL
-	} else {
-		kv["DIEMCAU_DATA_DIR"] = target.Config.DataDir
+// dbEnv2 reopens the database and the data directory of a first start's settings
+// first, for a second start: the data directory holds the generated secret.
+func dbEnv2(first map[string]string) map[string]string {
+	kv := map[string]string{"DIEMCAU_LOG_LEVEL": "warn", "DIEMCAU_DATA_DIR": first["DIEMCAU_DATA_DIR"]}
+	if u := first["DIEMCAU_DATABASE_URL"]; u != "" {
+		kv["DIEMCAU_DATABASE_URL"] = u
 	}
 	return kv
 }
@@ -375,8 +381,19 @@ func TestLoadConfig(t *testing.T) {
 			t.Errorf("got %q, %v", c.Secret, err)
 		}
 	})
+	t.Run("base64 secret", func(t *testing.T) {
+		raw := []byte("\x00\x01 any bytes at all, even \n and \r\n, 32+")
+		for _, v := range []string{"base64:" + base64.RawStdEncoding.EncodeToString(raw), "base64:" + base64.StdEncoding.EncodeToString(raw)} {
+			c, err := loadConfig(env(map[string]string{"DIEMCAU_SECRET": v}))
+			if err != nil || !bytes.Equal(c.Secret, raw) {
+				t.Errorf("%s: got %q, %v; want the bytes it encodes", v, c.Secret, err)
+			}
+		}
+	})
 	for name, kv := range map[string]map[string]string{
 		"short secret":     {"DIEMCAU_SECRET": "short"},
+		"short base64":     {"DIEMCAU_SECRET": "base64:" + base64.RawStdEncoding.EncodeToString([]byte("sixteen bytes!!!"))},
+		"bad base64":       {"DIEMCAU_SECRET": "base64:" + strings.Repeat("!", 48)},
 		"both secret":      {"DIEMCAU_SECRET": strings.Repeat("k", 40), "DIEMCAU_SECRET_FILE": "/x"},
 		"missing file":     {"DIEMCAU_SECRET_FILE": "/nonexistent/secret"},
 		"bad duration":     {"DIEMCAU_QR_ROTATE": "soon"},
@@ -423,24 +440,225 @@ func TestRun_AuditVerify(t *testing.T) {
 			if err := db.CreateAccount(ctx, &a, "mật-khẩu-đủ-dài"); err != nil {
 				t.Fatal(err)
 			}
-			a.Role = attendance.RoleSupervisor // a role change is audited
-			if err := db.UpdateAccount(ctx, attendance.Principal{Role: attendance.RoleAdmin, AccountID: 99}, &a, ""); err != nil {
+			admin := attendance.Principal{Role: attendance.RoleAdmin, AccountID: 99}
+			for _, role := range []attendance.Role{attendance.RoleSupervisor, attendance.RoleOrganizer} { // entries 1, 2
+				a.Role = role // a role change is audited
+				if err := db.UpdateAccount(ctx, admin, &a, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			verify := func(t *testing.T, kv map[string]string, args ...string) (string, error) {
+				t.Helper()
+				var out bytes.Buffer
+				err := run(ctx, append([]string{"diemcau", "audit", "verify"}, args...), env(kv), &out, io.Discard)
+				return out.String(), err
+			}
+
+			// Verification needs the secret the log was chained under; it never makes one up.
+			if _, err := verify(t, kv); err == nil || !strings.Contains(err.Error(), "DIEMCAU_SECRET") {
+				t.Errorf("no secret: got %v, want the secret asked for", err)
+			}
+			if _, err := os.Stat(filepath.Join(kv["DIEMCAU_DATA_DIR"], secretFileName)); err == nil {
+				t.Error("audit verify wrote a secret file")
+			}
+			wrong := maps.Clone(kv)
+			wrong["DIEMCAU_SECRET"] = "another secret, of another instance, long enough"
+			if _, err := verify(t, wrong); exitCode(err) != 1 || !errors.Is(err, attendance.ErrAuditKey) ||
+				!strings.Contains(err.Error(), "Every instance must use the same secret") {
+				t.Errorf("another secret: got %v (exit %d), want ErrAuditKey explained", err, exitCode(err))
+			}
+			kv["DIEMCAU_SECRET"] = testdb.Secret
+
+			out, err := verify(t, kv)
+			if err != nil {
+				t.Fatalf("intact log: %v\n%s", err, out)
+			}
+			m := regexp.MustCompile(`head: (2:[0-9a-f]{64})\n`).FindStringSubmatch(out)
+			if !strings.Contains(out, "intact: 2 entries") || m == nil {
+				t.Fatalf("intact log: got %q, want 2 entries and the head to note down", out)
+			}
+			head := m[1]
+			var first attendance.AuditEntry
+			if err := db.Gorm().Take(&first, 1).Error; err != nil {
 				t.Fatal(err)
 			}
+			// As the report prints a head, and only the hash's first 16 digits.
+			if out, err := verify(t, kv, "--head", head, "--head", "#1 · "+first.Hash[:16]); err != nil ||
+				!strings.Contains(out, "2 heads noted down or recorded at closings found unchanged") {
+				t.Errorf("--head: got %v, %q", err, out)
+			}
+			if _, err := verify(t, kv, "--head", "2:xyz"); exitCode(err) != 2 {
+				t.Errorf("--head 2:xyz: got %v (exit %d), want exit 2", err, exitCode(err))
+			}
+			if out, err := verify(t, kv, "--head", "2:"+strings.Repeat("0", 64)); exitCode(err) != 3 ||
+				!strings.Contains(out, "entry 2 is in the log with another hash") || !strings.Contains(out, "rewritten") {
+				t.Errorf("another hash: got %v (exit %d), %q; want exit 3, rewritten", err, exitCode(err), out)
+			}
+
+			exec := func(sql string, args ...any) {
+				t.Helper()
+				if err := db.Gorm().Exec(sql, args...).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			exec("DELETE FROM audit_entries WHERE id = 2")
+			if out, err := verify(t, kv); err != nil || !strings.Contains(out, "intact: 1 entries") {
+				t.Errorf("cut without --head: got %v, %q; the chain alone cannot tell", err, out)
+			}
+			if out, err := verify(t, kv, "--head", head); exitCode(err) != 3 ||
+				!strings.Contains(out, "entry 2, the head noted down, is not in the log, which ends at entry 1: its end was cut off") {
+				t.Errorf("cut with --head: got %v (exit %d), %q; want exit 3, cut", err, exitCode(err), out)
+			}
+			exec("DELETE FROM audit_entries")
+			if out, err := verify(t, kv, "--head", head); exitCode(err) != 3 || !strings.Contains(out, "or the log wiped") {
+				t.Errorf("wiped with --head: got %v (exit %d), %q; want exit 3", err, exitCode(err), out)
+			}
+			a.Role = attendance.RoleSupervisor
+			if err := db.UpdateAccount(ctx, admin, &a, ""); err != nil { // a new entry 1
+				t.Fatal(err)
+			}
+			exec("UPDATE audit_entries SET after = ?", `{"role":"admin","active":true}`)
+			out, err = verify(t, kv)
+			if exitCode(err) != 3 || !strings.Contains(out, "BROKEN at entry 1") {
+				t.Errorf("tampered log: got %v (exit %d), %q; want exit 3 naming entry 1", err, exitCode(err), out)
+			}
+		})
+	}
+}
+
+// TestRun_GeneratedSecret: without DIEMCAU_SECRET, the first command that needs a
+// secret generates one into the data directory, not the database, and every later
+// command, or DIEMCAU_SECRET(_FILE) set from that file, uses the same.
+func TestRun_GeneratedSecret(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			kv := dbEnv(t, target)
+			create := []string{"diemcau", "admin", "create", "--login", "kiemtra", "--role", "supervisor"}
+			if err := run(ctx, create, env(kv), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(kv["DIEMCAU_DATA_DIR"], secretFileName)
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatalf("no secret file: %v", err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("secret file mode %v, want 0600", fi.Mode().Perm())
+			}
+			content, _ := os.ReadFile(path)
+			secret, err := decodeSecret(strings.TrimSpace(string(content)))
+			if !strings.HasPrefix(string(content), "base64:") || err != nil || len(secret) != 32 {
+				t.Errorf("secret file: %q, %v", content, err)
+			}
+			db := testdb.MustOpenKeyed(t, target.Config, secret)
+			var kept int64
+			db.Gorm().Table("settings").Where("key = 'secret'").Count(&kept)
+			if kept != 0 {
+				t.Error("the generated secret is in the database")
+			}
+			create[4] = "kiemtra2"
+			if err := run(ctx, create, env(kv), io.Discard, io.Discard); err != nil {
+				t.Fatalf("second command: %v", err)
+			}
+			if again, _ := os.ReadFile(path); string(again) != string(content) {
+				t.Errorf("the secret file changed: %q, then %q", content, again)
+			}
+			for name, extra := range map[string]map[string]string{
+				"the file":            {},
+				"DIEMCAU_SECRET":      {"DIEMCAU_SECRET": strings.TrimSpace(string(content))},
+				"DIEMCAU_SECRET_FILE": {"DIEMCAU_SECRET_FILE": path, "DIEMCAU_DATA_DIR": t.TempDir()},
+			} {
+				kv2 := maps.Clone(kv)
+				maps.Copy(kv2, extra)
+				if target.Config.URL == "" && extra["DIEMCAU_DATA_DIR"] != "" {
+					kv2["DIEMCAU_DATABASE_URL"] = "sqlite:" + filepath.Join(kv["DIEMCAU_DATA_DIR"], "diemcau.db")
+				}
+				var out bytes.Buffer
+				if err := run(ctx, []string{"diemcau", "audit", "verify"}, env(kv2), &out, io.Discard); err != nil {
+					t.Errorf("verify with %s: %v", name, err)
+				}
+			}
+		})
+	}
+}
+
+// plainAuditHash is the hash of the log before it had a key, written again here from
+// its description (SHA-256 of netstrings), as a database from then holds it.
+func plainAuditHash(e *attendance.AuditEntry) string {
+	h := sha256.New()
+	for _, f := range []string{"diemcau.audit.v1", e.PrevHash, fmt.Sprint(e.ID), e.At.UTC().Format(time.RFC3339Nano),
+		fmt.Sprint(*e.ActorAccountID), "", e.Action, e.ObjectType, fmt.Sprint(e.ObjectID), e.Reason, e.Before, e.After} {
+		fmt.Fprintf(h, "%d:%s,", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestRun_UpgradeLegacySecret starts on a database as versions before the keyed log
+// left it: a generated secret kept in the database and a log chained with plain
+// SHA-256. The secret moves to the data directory (the same bytes, so signed codes
+// and cookies still hold), leaves the database, and the log is re-chained under the
+// key derived from it.
+func TestRun_UpgradeLegacySecret(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			kv := dbEnv(t, target)
+			db := testdb.MustOpen(t, target.Config)
+			raw := make([]byte, 32)
+			rand.Read(raw)
+			legacy := base64.RawStdEncoding.EncodeToString(raw)
+			exec := func(sql string, args ...any) {
+				t.Helper()
+				if err := db.Gorm().Exec(sql, args...).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			// What migration 202611220009 finds and marks on such a database.
+			exec("DELETE FROM settings WHERE key = 'audit_key_id'")
+			exec("INSERT INTO settings (key, value) VALUES ('secret', ?), ('audit_rechain', 'sha256')", legacy)
+			es := make([]attendance.AuditEntry, 3)
+			for i := range es {
+				acct := int64(1)
+				es[i] = attendance.AuditEntry{ID: int64(i + 1), At: time.Date(2026, 2, 7, 8, i, 0, 0, time.UTC),
+					ActorAccountID: &acct, Action: attendance.ActionAbsenceDecide, ObjectType: "absence", ObjectID: int64(i),
+					Before: `{"status":"pending"}`, After: `{"status":"approved"}`}
+				if i > 0 {
+					es[i].PrevHash = es[i-1].Hash
+				}
+				es[i].Hash = plainAuditHash(&es[i])
+			}
+			if err := db.Gorm().Create(&es).Error; err != nil {
+				t.Fatal(err)
+			}
+
 			var out bytes.Buffer
 			if err := run(ctx, []string{"diemcau", "audit", "verify"}, env(kv), &out, io.Discard); err != nil {
-				t.Fatalf("intact log: %v\n%s", err, out.String())
+				t.Fatalf("verify: %v\n%s", err, out.String())
 			}
-			if !strings.Contains(out.String(), "intact: 1 entries") {
-				t.Errorf("got %q", out.String())
+			if !strings.Contains(out.String(), "intact: 4 entries") {
+				t.Errorf("got %q, want the 3 entries re-chained and the entry of the move", out.String())
 			}
-			if err := db.Gorm().Exec("UPDATE audit_entries SET after = ?", `{"role":"admin","active":true}`).Error; err != nil {
+			content, err := os.ReadFile(filepath.Join(kv["DIEMCAU_DATA_DIR"], secretFileName))
+			if err != nil || strings.TrimSpace(string(content)) != "base64:"+legacy {
+				t.Errorf("secret file: %q, %v; want the database's secret", content, err)
+			}
+			var kept int64
+			db.Gorm().Table("settings").Where("key = 'secret'").Count(&kept)
+			if kept != 0 {
+				t.Error("the secret is still in the database")
+			}
+			var moved attendance.AuditEntry
+			if err := db.Gorm().Take(&moved, 4).Error; err != nil {
 				t.Fatal(err)
 			}
-			out.Reset()
-			err := run(ctx, []string{"diemcau", "audit", "verify"}, env(kv), &out, io.Discard)
-			if exitCode(err) != 3 || !strings.Contains(out.String(), "BROKEN at entry 1") {
-				t.Errorf("tampered log: got %v (exit %d), %q; want exit 3 naming entry 1", err, exitCode(err), out.String())
+			if moved.Action != attendance.ActionAuditRechain || !strings.Contains(moved.After, "3:"+es[2].Hash) {
+				t.Errorf("entry of the move: got %+v, want the old head 3:%s", moved, es[2].Hash)
+			}
+			// The key is derived from the moved secret's bytes.
+			keyed := testdb.MustOpenKeyed(t, target.Config, raw)
+			if r, err := keyed.VerifyAudit(ctx); err != nil || !r.OK || r.Checked != 4 {
+				t.Errorf("VerifyAudit() under the moved secret = %+v, %v", r, err)
 			}
 		})
 	}

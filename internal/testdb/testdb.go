@@ -14,9 +14,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/attendance/sqlstore"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 )
+
+// Secret is the server secret of the tests' stores (DIEMCAU_SECRET for a test that
+// runs the command on a database a test opened), and AuditKey the audit key derived
+// from it, which MustOpen gives the store.
+const Secret = "diemcau test secret, not for production use"
+
+// AuditKey is attendance.AuditKey of Secret.
+var AuditKey = attendance.AuditKey([]byte(Secret))
 
 // EnvURL is the variable that turns on the PostgreSQL runs.
 const EnvURL = "DIEMCAU_TEST_DATABASE_URL"
@@ -51,8 +60,16 @@ func Each(t *testing.T, now func() time.Time, fn func(t *testing.T, db *sqlstore
 	}
 }
 
-// MustOpen opens and migrates the database of cfg and closes it when the test ends.
+// MustOpen opens and migrates the database of cfg, gives it AuditKey, and closes it
+// when the test ends.
 func MustOpen(tb testing.TB, cfg sqlstore.Config) *sqlstore.DB {
+	tb.Helper()
+	return MustOpenKeyed(tb, cfg, []byte(Secret))
+}
+
+// MustOpenKeyed is MustOpen with the audit key derived from secret: a test's view of
+// a database a command opened with its own secret.
+func MustOpenKeyed(tb testing.TB, cfg sqlstore.Config, secret []byte) *sqlstore.DB {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, cfg)
@@ -63,7 +80,7 @@ func MustOpen(tb testing.TB, cfg sqlstore.Config) *sqlstore.DB {
 	if err := db.Migrate(ctx); err != nil {
 		tb.Fatalf("migrate: %v", err)
 	}
-	if err := db.LoadKeys(ctx); err != nil {
+	if err := db.LoadKeys(ctx, attendance.AuditKey(secret)); err != nil {
 		tb.Fatalf("load keys: %v", err)
 	}
 	return db
