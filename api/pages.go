@@ -291,7 +291,7 @@ func checkinMessages(tr *translator, lang string) map[string]any {
 		"token-expired": "scan.expired", "token-not-yet-valid": "scan.future", "token-forged": "scan.invalid",
 		"token-malformed": "scan.invalid", "token-kind": "scan.invalid", "token-conference": "scan.invalid",
 		"checkin-not-open": "scan.notopen", "checkin-closed": "scan.closed", "not-invited": "scan.notinvited",
-		"rollcall-closed": "scan.rollcallclosed", "locked": "scan.locked",
+		"rollcall-closed": "scan.rollcallclosed", "locked": "scan.locked", "throttled": "scan.throttled",
 	} {
 		hint := id + ".hint"
 		if id == "scan.future" {
