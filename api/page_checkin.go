@@ -36,9 +36,9 @@ type checkInPage struct {
 	// Failure is the message id of a refusal, Hint what to do about it, Detail the
 	// refusal's own words (until when a lock lasts).
 	Failure, Hint, Detail string
-	Result        *checkInReply
-	Answered      string // a roll-call answer's member name
-	Retry         bool   // the form is shown again with a problem
+	Result                *checkInReply
+	Answered              string // a roll-call answer's member name
+	Retry                 bool   // the form is shown again with a problem
 }
 
 // scanFailure maps a refusal to the message and hint the phone shows.
