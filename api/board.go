@@ -215,4 +215,3 @@ func (s *Server) stream(c *gin.Context, conferenceID int64, keep func(bridge.Eve
 		}
 	}
 }
-
