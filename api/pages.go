@@ -97,6 +97,7 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		// vntime shows a time as people in Vietnam read it.
 		"vntime":          func(t time.Time) string { return t.In(attendance.VietnamTime).Format("15:04 02/01/2006") },
+		"vnclock":         vnclock,
 		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 		"consoleMessages": func(lang string) map[string]any {
@@ -305,4 +306,18 @@ func checkinMessages(tr *translator, lang string) map[string]any {
 		"shared": tr.T(lang, "checkin.shared"), "staticQR": tr.T(lang, "checkin.static"), "sending": tr.T(lang, "checkin.sending"),
 		"retrying": tr.T(lang, "checkin.retrying"), "rollcallDone": tr.T(lang, "rollcall.done"),
 	}
+}
+
+// vnclock is the time of day in Vietnam ("07:52"), of a time or of a set *time.Time;
+// "" for a nil one.
+func vnclock(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		return v.In(attendance.VietnamTime).Format("15:04")
+	case *time.Time:
+		if v != nil {
+			return v.In(attendance.VietnamTime).Format("15:04")
+		}
+	}
+	return ""
 }
