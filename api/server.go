@@ -114,6 +114,7 @@ type Store interface {
 	ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error)
 	VerifyAudit(ctx context.Context, heads ...attendance.AuditHead) (attendance.AuditReport, error)
 	AuditEntries(ctx context.Context, f attendance.AuditFilter) (attendance.List[attendance.AuditEntry], error)
+	AuditSubjects(ctx context.Context, entries []attendance.AuditEntry) (map[int64]string, error)
 }
 
 // Config holds the server's settings; cmd reads them from the environment.
