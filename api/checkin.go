@@ -251,6 +251,8 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 		PointID  int64                           `json:"pointId"`
 		Counts   map[attendance.RosterStatus]int `json:"counts"`
 		Expected int                             `json:"expected"`
+		Invited  int                             `json:"invited"`
+		Exempt   int                             `json:"exempt"`
 		Entries  []rosterEntryJSON               `json:"entries"`
 	}
 	return func(c *gin.Context) {
@@ -263,7 +265,8 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Invited, Entries: rosterEntries(r)})
+		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Expected(), Invited: r.Invited,
+			Exempt: r.Exempt, Entries: rosterEntries(r)})
 	}
 }
 

@@ -62,7 +62,8 @@ type chairPointPage struct {
 	Point      pointJSON
 	Conference conferenceJSON
 	Counts     map[string]int // by attendance.RosterStatus
-	Expected   int
+	Expected   int // invitees less exempt members, as on the console and the board
+	Exempt     int
 	Entries    []rosterEntryJSON
 	RollCalls  []rollCallJSON
 	Materials  map[int64]int64 // member id → documents opened
@@ -85,7 +86,7 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 		}
 		conf := r.Conference
 		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
-			Expected: r.Invited, Entries: rosterEntries(r), Materials: map[int64]int64{}, Now: s.now()}
+			Expected: r.Expected(), Exempt: r.Exempt, Entries: rosterEntries(r), Materials: map[int64]int64{}, Now: s.now()}
 		for st, n := range r.Counts {
 			pg.Counts[string(st)] = n
 		}
