@@ -46,6 +46,7 @@ var errorStatus = []struct {
 	{attendance.ErrKeyReused, http.StatusConflict, "key-reused"},
 	{attendance.ErrUndone, http.StatusConflict, "undone"},
 	{attendance.ErrRollCallClosed, http.StatusGone, "rollcall-closed"},
+	{attendance.ErrRollCallOpen, http.StatusConflict, "rollcall-open"},
 	{attendance.ErrSecretDocument, http.StatusForbidden, "secret-document"},
 	{attendance.ErrDeadline, http.StatusConflict, "deadline"},
 	{attendance.ErrSelfApproval, http.StatusForbidden, "self-approval"},
