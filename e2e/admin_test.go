@@ -196,16 +196,16 @@ var viewports = []struct {
 	{"desktop", 1280, 800, false},
 }
 
-// shoot saves a full-page screenshot of the current page at every viewport, when
-// screenshots are asked for, and leaves the browser at the desktop size.
+// shoot checks the current page with axe-core at every viewport and saves a
+// full-page screenshot of it at each, when screenshots are asked for; it leaves the
+// browser at the desktop size.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := screenshotDir()
-	if dir == "" {
-		return
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, v := range viewports {
 		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
@@ -213,6 +213,10 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 		}
 		step(t, ctx, "resize to "+v.name, chromedp.EmulateViewport(v.width, v.height, opts...))
+		checkA11y(t, ctx, name+" ("+v.name+")")
+		if dir == "" {
+			continue
+		}
 		png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 		file := filepath.Join(dir, name+"-"+v.name+".png")
 		if err := os.WriteFile(file, png, 0o644); err != nil {
