@@ -20,6 +20,11 @@ type consolePage struct {
 	ICEServers      any
 	RotateSeconds   int
 	NextAt          time.Time
+	// CodeKind is "rollcall" when the console opens during a roll call, which it then
+	// shows (RollCallID, RollCallEnds) instead of the check-in code.
+	CodeKind     string
+	RollCallID   int64
+	RollCallEnds *time.Time
 }
 
 // pageConsole handles GET /{lang}/console/{id}: the console on the room's screen,
@@ -35,7 +40,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		qr, err := s.qrMessage(pt)
+		qr, err := s.qrMessage(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -47,7 +52,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 		}
 		pg := consolePage{Point: toPoint(pt), Conference: toConference(r.Conference), CheckInMatrix: qr.Matrix,
 			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
-			NextAt: qr.NextAt, Expected: r.Expected(), CheckedIn: r.CheckedIn}
+			NextAt: qr.NextAt, CodeKind: qr.Kind, RollCallID: qr.RollCallID, RollCallEnds: qr.RollCallEnds, Expected: r.Expected(), CheckedIn: r.CheckedIn}
 		p, _ := principal(c)
 		pg.Chair = p.Name
 		if s.consoles != nil {

@@ -102,7 +102,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 		"consoleMessages": func(lang string) map[string]any {
 			out := map[string]any{}
-			for _, k := range []string{"online", "offline", "connecting", "reconnecting", "expired", "late", "answered", "unsupported"} {
+			for _, k := range []string{"online", "offline", "connecting", "reconnecting", "expired", "late", "answered", "unsupported",
+				"scanToCheckIn", "scanToAnswer", "rollcallLeft"} {
 				out[k] = tr.T(lang, "console."+k)
 			}
 			return out
@@ -118,7 +119,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		"consoleData": func(pg consolePage) map[string]any {
 			return map[string]any{"checkinMatrix": pg.CheckInMatrix, "materialsMatrix": pg.MaterialsMatrix,
-				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt}
+				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt,
+				"kind": pg.CodeKind, "rollCallId": pg.RollCallID, "rollCallEndsAt": pg.RollCallEnds}
 		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")

@@ -144,6 +144,9 @@ type Config struct {
 	Bus *bridge.Bus
 	// Consoles is the WebRTC hub of the room consoles; nil turns signalling off.
 	Consoles Consoles
+	// Sessions lists the consoles connected to this instance (bridge.Tracker's): the
+	// points whose screens get new codes and the conference's roll calls.
+	Sessions func() []bridge.Session
 	// TrustedProxies are the addresses (CIDRs) of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot choose the
 	// address its sign-in attempts are counted against.

@@ -68,12 +68,12 @@ func startConsoleSite(t *testing.T) consoleSite {
 	}
 	base := "http://" + ln.Addr().String()
 	srv, err := api.NewServer(log, db, api.Config{Secret: []byte("diemcau-e2e-secret-0123456789"), PublicURL: base,
-		Bus: bus, Consoles: hub})
+		Bus: bus, Consoles: hub, Sessions: tracker.Sessions})
 	if err != nil {
 		t.Fatal(err)
 	}
 	bus.Tap(srv.ForwardToConsoles)
-	go srv.PushCodes(ctx, tracker.Sessions)
+	go srv.PushCodes(ctx)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -467,7 +467,7 @@ func TestConsole_KioskScreens(t *testing.T) {
 			if len(m.Overlaps) > 0 {
 				t.Errorf("on top of each other on the %s screen: %v", name, m.Overlaps)
 			}
-			axe(t, b)
+			checkA11y(t, b, "console "+name)
 			// From the back of a hall: on a wide screen the name at least 4 % and the
 			// count 8 % of the shorter side (29 px and 58 px on a 720p projector).
 			if m.NamePx < sc.name*short || m.CountPx < 2*sc.name*short {
@@ -504,30 +504,6 @@ func TestConsole_KioskScreens(t *testing.T) {
 		!document.getElementById("no-wake").hidden && document.getElementById("console").dataset.wakeLock === "unsupported" &&
 		document.getElementById("qr-checkin").getBoundingClientRect().width >= 0.8 * Math.min(innerWidth, innerHeight)`)
 	mustSay(t, b, "Trình duyệt không giữ được màn hình luôn sáng", "8 / 13")
-}
-
-// axe runs axe-core's WCAG 2.2 AA rules on the page and fails on any violation, naming
-// rule and nodes. axe-core comes from the npm registry, which tests do not reach: the
-// test runs it when DIEMCAU_AXE names its axe.min.js (npm install axe-core into a
-// temporary folder), and says so when it does not.
-func axe(t *testing.T, b context.Context) {
-	t.Helper()
-	file := os.Getenv("DIEMCAU_AXE")
-	if file == "" {
-		t.Log("axe-core not run: set DIEMCAU_AXE to the path of axe.min.js")
-		return
-	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("DIEMCAU_AXE: %v", err)
-	}
-	step(t, b, "load axe-core", chromedp.Evaluate[chromedp.Void](string(src)))
-	found := value(t, b, "run axe-core", chromedp.Evaluate[[]string](`axe.run(document, {runOnly: {type: "tag",
-		values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r =>
-		r.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", ")))`, chromedp.EvalAwaitPromise))
-	for _, v := range found {
-		t.Errorf("axe-core: %s", v)
-	}
 }
 
 // until waits up to 5 s for a JavaScript condition on the page.
@@ -586,4 +562,89 @@ func consoleShotDir() string {
 		return filepath.Join("..", "docs", "screenshots")
 	}
 	return ""
+}
+
+// TestConsole_RollCall: while a roll call is open the room's screen shows the roll
+// call's code (rotating, large, with the time left and "N / M answered"), read off
+// the screen by gozxing; a member answers from a phone; the console's and the chair
+// page's counts rise; a second roll call at the point is refused; when it ends, the
+// check-in code is back.
+func TestConsole_RollCall(t *testing.T) {
+	needBrowser(t)
+	site := startConsoleSite(t)
+	ctx := context.Background()
+	member := attendance.Member{Code: "DV000202", FullName: "Phạm Văn Đồng", OrganizationID: site.point.OrganizationIDs[0],
+		Position: attendance.PositionMember, Active: true}
+	if err := site.db.CreateMember(ctx, &member, "135791"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.db.GenerateInvitations(ctx, site.conf.ID); err != nil {
+		t.Fatal(err)
+	}
+	sign := bridge.NewSigner([]byte("diemcau-e2e-secret-0123456789"), 30*time.Second)
+	kindOf := func(link string) bridge.Kind {
+		tok, err := sign.Parse(link[strings.LastIndex(link, "/")+1:])
+		if err != nil {
+			t.Fatalf("code on the screen %q: %v", link, err)
+		}
+		return tok.Kind
+	}
+
+	b, closeTab := chromedp.NewContext(browser(t))
+	defer closeTab()
+	if err := chromedp.Do(b); err != nil {
+		t.Fatal(err)
+	}
+	step(t, b, "laptop screen", chromedp.EmulateViewport(1366, 768))
+	chairConsole(t, b, site)
+	if _, res := readScreen(t, b, site.base); kindOf(res.GetText()) != bridge.KindCheckIn {
+		t.Fatalf("before the roll call the screen shows %s, want the check-in code", res.GetText())
+	}
+
+	start := fmt.Sprintf("%s/api/v1/conferences/%d/rollcalls", site.base, site.conf.ID)
+	postJSON(t, start, site.organizer, fmt.Sprintf(`{"pointId":%d,"windowMinutes":1}`, site.point.ID), 201, nil)
+	until(t, b, "the screen switches to the roll call", `document.getElementById("console").dataset.code === "rollcall"`)
+	_, res := readScreen(t, b, site.base)
+	link := res.GetText()
+	if kindOf(link) != bridge.KindRollCall {
+		t.Fatalf("during the roll call the screen shows %s, want the roll call's code", link)
+	}
+	mustSay(t, b, "QUÉT MÃ ĐỂ TRẢ LỜI ĐIỂM DANH GIỮA GIỜ", "0 / 0 đã trả lời", "còn 1:00")
+	shoot(t, b, "console-rollcall")
+	// One roll call at a time at a point.
+	postJSON(t, start, site.organizer, fmt.Sprintf(`{"pointId":%d,"windowMinutes":5}`, site.point.ID), 409, nil)
+	postJSON(t, start, site.organizer, `{"windowMinutes":5}`, 409, nil)
+
+	// A member answers from their phone with the code read off the screen.
+	phone := browser(t)
+	step(t, phone, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	step(t, phone, "open the scanned link", chromedp.Navigate(strings.Replace(link, site.base+"/c/", site.base+"/vi/c/", 1)))
+	step(t, phone, "answer",
+		chromedp.WaitVisible(chromedp.CSS("#memberCode")),
+		chromedp.SendKeys(chromedp.CSS("#memberCode"), "dv000202"),
+		chromedp.SendKeys(chromedp.CSS("#pin"), "135791"),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("#outcome.ok")))
+	mustSay(t, phone, "Phạm Văn Đồng")
+	until(t, b, "the console counts the answer", `document.getElementById("rollcall-text").innerText.startsWith("1 /")`)
+
+	// The chair's page shows it too.
+	chair := apiLogin(t, site.base, `{"memberCode":"DV000201","pin":"135791"}`)
+	page := apiGet(t, site.base, fmt.Sprintf("/vi/chair/points/%d", site.point.ID), chair)
+	if i := strings.Index(page, `id="rollcalls-table"`); i < 0 || !strings.Contains(page[i:min(len(page), i+600)], "<td>1 / ") {
+		t.Errorf("the chair's page does not show the answer in its roll calls")
+	}
+
+	// The roll call (one minute) ends: the check-in code is back.
+	deadline := time.Now().Add(75 * time.Second)
+	for !value(t, b, "back to check-in", chromedp.Evaluate[bool](`document.getElementById("console").dataset.code === "checkin"`)) {
+		if time.Now().After(deadline) {
+			t.Fatal("the screen still shows the roll call a minute after it ended")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if _, res := readScreen(t, b, site.base); kindOf(res.GetText()) != bridge.KindCheckIn {
+		t.Errorf("after the roll call the screen shows %s, want the check-in code", res.GetText())
+	}
+	mustSay(t, b, "QUÉT MÃ ĐỂ ĐIỂM DANH")
 }

@@ -196,7 +196,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate,
 		TrustedProxies: cfg.Proxies, Bus: live.bus}
 	if live.hub != nil {
-		apiCfg.Consoles = live.hub
+		apiCfg.Consoles, apiCfg.Sessions = live.hub, live.tracker.Sessions
 	}
 	srv, err := api.NewServer(log, db, apiCfg)
 	if err != nil {
@@ -205,7 +205,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	live.bus.Tap(srv.ForwardToConsoles)
 	if live.hub != nil {
-		go srv.PushCodes(live.ctx, live.tracker.Sessions)
+		go srv.PushCodes(live.ctx)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

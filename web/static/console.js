@@ -64,12 +64,23 @@
   }
   window.addEventListener("resize", redraw);
 
+  // The screen shows one code: the check-in code, or while a roll call covers the
+  // point the roll call's code (rotating alike), with its own caption, the answers
+  // counted against those checked in, and the time left; then the check-in code again.
   var nextAt = null;
-  function showCode(matrix, next) {
+  var root = document.getElementById("console");
+  var caption = document.getElementById("qr-caption");
+  function showCode(matrix, next, kind, rc) {
     draw(checkinCanvas, matrix);
     nextAt = next ? new Date(next) : null;
+    var rollcall = kind === "rollcall";
+    root.dataset.code = rollcall ? "rollcall" : "checkin";
+    caption.textContent = rollcall ? msgs.scanToAnswer : msgs.scanToCheckIn;
+    checkinCanvas.setAttribute("aria-label", caption.textContent);
+    if (rollcall && rc && rc.rollCallId && String(rc.rollCallId) !== rollcallText.dataset.id) {
+      showRollCall({ kind: "start", rollCallId: rc.rollCallId, endsAt: rc.rollCallEndsAt });
+    }
   }
-  showCode(data.checkinMatrix, data.nextAt);
   draw(materialsCanvas, data.materialsMatrix);
 
   // The countdown says, in seconds and as a bar, how long the code has left.
@@ -137,10 +148,9 @@
     fetch("/api/v1/points/" + pointId + "/qr", { credentials: "same-origin" })
       .then(function (r) { if (r.status === 401) expired(); return r.ok ? r.json() : null; })
       .then(function (q) {
-        if (q) {
-          showCode(q.checkinMatrix, q.nextAt);
-          if (q.rollCallId) showRollCall({ rollCallId: q.rollCallId, endsAt: q.rollCallEndsAt });
-        }
+        if (!q) return;
+        if (q.rollCallMatrix) showCode(q.rollCallMatrix, q.nextAt, "rollcall", q);
+        else showCode(q.checkinMatrix, q.nextAt, "checkin");
       })
       .catch(function () {})
       .then(function () { refreshing = false; });
@@ -174,27 +184,47 @@
 
   var rollcallBox = document.getElementById("rollcall");
   var rollcallText = document.getElementById("rollcall-text");
+  var rollcallLeft = document.getElementById("rollcall-left");
   var rollcallEnds = null;
   function showRollCall(d) {
     if (d.kind === "answer") {
+      if (String(d.rollCallId) !== rollcallText.dataset.id) return;
       rollcallText.dataset.answers = String(Number(rollcallText.dataset.answers || 0) + 1);
     } else {
-      rollcallText.dataset.answers = "0";
+      rollcallText.dataset.id = String(d.rollCallId || "");
+      rollcallText.dataset.answers = String(d.answered || 0);
       rollcallEnds = d.endsAt ? new Date(d.endsAt) : null;
     }
     rollcallBox.hidden = false;
-    rollcallText.textContent = msgs.answered.replace("{n}", rollcallText.dataset.answers || "0");
+    rollcallText.textContent = msgs.answered.replace("{n}", rollcallText.dataset.answers || "0")
+      .replace("{m}", checkedIn.textContent);
+    rollcallTick();
   }
-  setInterval(function () {
-    if (rollcallEnds && Date.now() > rollcallEnds) { rollcallBox.hidden = true; rollcallEnds = null; }
-  }, 1000);
+  function rollcallTick() {
+    if (!rollcallEnds) return;
+    var s = Math.max(0, Math.ceil((rollcallEnds - Date.now()) / 1000));
+    rollcallLeft.textContent = msgs.rollcallLeft.replace("{t}", Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0"));
+    if (s === 0) {
+      // The roll call is over: back to the check-in code.
+      rollcallBox.hidden = true;
+      rollcallEnds = null;
+      rollcallText.dataset.id = "";
+      refreshCode();
+    }
+  }
+  setInterval(rollcallTick, 1000);
+  showCode(data.checkinMatrix, data.nextAt, data.kind, data);
 
   function onMessage(raw) {
     var m;
     try { m = JSON.parse(raw); } catch (e) { return; }
-    if (m.type === "qr") showCode(m.matrix, m.nextAt);
+    if (m.type === "qr") showCode(m.matrix, m.nextAt, m.kind, m);
     else if (m.type === "checkin" && m.event) arrival(m.event);
-    else if (m.type === "rollcall" && m.event) { showRollCall(m.event.data || {}); refreshCode(); }
+    else if (m.type === "rollcall" && m.event) {
+      var d = m.event.data || {};
+      if (d.kind === "answer") showRollCall(d);
+      else refreshCode(); // a roll call started: show its code
+    }
   }
 
   // The connection: one offer with every candidate, one answer; heartbeats every 2 s.
