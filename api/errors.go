@@ -51,6 +51,7 @@ var errorStatus = []struct {
 	{attendance.ErrSelfApproval, http.StatusForbidden, "self-approval"},
 	{attendance.ErrAlreadyDecided, http.StatusConflict, "already-decided"},
 	{attendance.ErrNotApprover, http.StatusForbidden, "not-approver"},
+	{attendance.ErrCheckedIn, http.StatusConflict, "checked-in"},
 	{bridge.ErrBadOffer, http.StatusUnprocessableEntity, "bad-offer"},
 	{bridge.ErrBadConnID, http.StatusUnprocessableEntity, "bad-offer"},
 	{bridge.ErrSessionMismatch, http.StatusConflict, "connection-mismatch"},
