@@ -1286,7 +1286,7 @@ func oaConformance(t *testing.T, doc *openapi3.T, db *sqlstore.DB) {
 	// Absence requests, delegations, supervision and the audit log, on the closed
 	// conference reopened.
 	oaRequests(t, h, oaRequestWorld{admin: token, chair: chair, conf: conf, chairID: m1ID, member: m2,
-		spare: removed.MemberID, pdf: pdf})
+		spare: removed.MemberID, pdf: pdf, chairCheckIn: ci1})
 
 	// Problems follow Accept-Language.
 	res = h.do(oaReq{method: "GET", target: "/api/v1/members/999999", token: token,
@@ -1399,11 +1399,12 @@ func oaMustRead(t *testing.T, name string) []byte {
 }
 
 // oaRequestWorld is what the requests part of the conformance run starts from: a
-// closed conference, its point's chair and another invitee, and a member who is not
-// invited (a substitute).
+// closed conference, its point's chair (checked in, then out) and another invitee,
+// and a member who is not invited (a substitute).
 type oaRequestWorld struct {
 	admin, chair                 string
 	conf, chairID, member, spare int64
+	chairCheckIn                 int64
 	pdf                          []byte
 }
 
@@ -1471,6 +1472,14 @@ func oaRequests(t *testing.T, h *oaHarness, w oaRequestWorld) {
 		body: map[string]any{"conferenceId": w.conf, "memberId": w.member, "category": "du_lich"}}, 422)
 	body, ct := oaFiles(t, map[string]string{"conferenceId": fmt.Sprint(w.conf), "category": "om_dau",
 		"reason": "Ốm, có giấy ra viện"}, [2]string{"giay-ra-vien.pdf", string(w.pdf)})
+	// The chair checked in (and left early): present, with no absence to explain.
+	res = h.do(oaReq{method: "POST", target: "/api/v1/absences", token: chair, body: body, contentType: ct}, 409)
+	if !bytes.Contains(res.body, []byte(`"/problems/checked-in"`)) {
+		t.Errorf("explanation of a member checked in: %s, want /problems/checked-in", res.body)
+	}
+	// Their check-in undone as a mistake, they were absent and explain.
+	h.do(oaReq{method: "POST", target: path("/api/v1/checkins/%d/undo", w.chairCheckIn), token: token,
+		body: map[string]any{"reason": "Điểm danh nhầm: đồng chí vắng cả buổi"}}, 200)
 	res = h.do(oaReq{method: "POST", target: "/api/v1/absences", token: chair, body: body, contentType: ct}, 201)
 	a2 := res.id(t)
 	atts, _ := res.object(t)["attachments"].([]any)

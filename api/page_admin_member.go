@@ -290,7 +290,8 @@ func (s *Server) pageImport() gin.HandlerFunc {
 }
 
 // pageImportSubmit handles POST /{lang}/admin/import (multipart field "file"). A file
-// with any problem imports nothing; the page lists every problem by line and column.
+// with any problem imports nothing; the page lists every problem of every row, worded
+// as the API words them (problemFor): line, column, the value found and the rule.
 func (s *Server) pageImportSubmit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		res, err := s.importRoster(c)
@@ -301,28 +302,6 @@ func (s *Server) pageImportSubmit() gin.HandlerFunc {
 			if p.Status >= 500 {
 				s.pageFail(c, err)
 				return
-			}
-			for i, e := range p.Errors {
-				if e.Field == "file" && e.Code == attendance.CodeRange {
-					// The row limit, said as what to do about it.
-					p.Errors[i].Message = s.i18n.T(d.Lang, "import.tooManyRows", map[string]any{"Max": e.Param})
-				}
-				if e.Line == 0 {
-					continue
-				}
-				msg := s.i18n.T(d.Lang, "field."+e.Code, map[string]any{"Param": e.Param})
-				if e.Param != "" && (e.Code == attendance.CodeUnknown || e.Field == "file" && e.Code == attendance.CodeDuplicate) {
-					msg += " «" + e.Param + "»"
-				}
-				if e.Code == attendance.CodeDuplicate && e.Field == "code" {
-					msg = s.i18n.T(d.Lang, "import.duplicateOf", map[string]any{"Line": e.Param})
-				}
-				if e.Field == "file" {
-					p.Errors[i].Message = s.i18n.T(d.Lang, "field.line", map[string]any{"Line": e.Line}) + ": " + msg
-					continue
-				}
-				p.Errors[i].Message = s.i18n.T(d.Lang, "import.lineProblem", map[string]any{"Line": e.Line,
-					"Column": s.i18n.T(d.Lang, "import.col."+e.Field), "Message": msg})
 			}
 			p.Detail = s.i18n.T(d.Lang, "import.nothing")
 			d.Problem = &p

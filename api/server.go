@@ -47,7 +47,7 @@ type Store interface {
 	Members(ctx context.Context, f attendance.MemberFilter) (attendance.List[attendance.Member], error)
 	UpdateMember(ctx context.Context, m *attendance.Member, pin string) error
 	DeleteMember(ctx context.Context, id int64) error
-	ImportMembers(ctx context.Context, rows []attendance.RosterRow) (attendance.ImportResult, error)
+	ImportMembers(ctx context.Context, roster attendance.Roster) (attendance.ImportResult, error)
 
 	CreateConference(ctx context.Context, c *attendance.Conference) error
 	Conference(ctx context.Context, s attendance.Scope, id int64) (attendance.Conference, error)

@@ -75,9 +75,23 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 	waitPage(t, phone, requests)
 	mustSay(t, phone, "Giải trình vắng mặt", "Loại lý do", "Ốm đau", "Tài liệu kèm theo", "Cử người dự thay")
 	shoot(t, phone, "absence-form")
+	// No category is chosen for the member (issue 10, point 9): sent without one, the
+	// form comes back with the message beside the select and the reason kept.
+	if got := value(t, phone, "read the category", chromedp.Value(chromedp.CSS("#category"))); got != "" {
+		t.Errorf("the category starts on %q, want none", got)
+	}
+	step(t, phone, "send without a category",
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh"),
+		chromedp.Click(chromedp.CSS("#absence-form button[type=submit]")),
+	)
+	step(t, phone, "wait for the problem", chromedp.WaitVisible(chromedp.CSS("#category[aria-invalid=true]")))
+	mustSay(t, phone, "Dữ liệu không hợp lệ", "Loại lý do", "Bắt buộc nhập")
+	shoot(t, phone, "absence-no-category")
+	if got := value(t, phone, "read the reason kept", chromedp.Value(chromedp.CSS("#reason"))); got != "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh" {
+		t.Errorf("the reason comes back as %q", got)
+	}
 	step(t, phone, "fill the explanation",
 		chromedp.SetValue(chromedp.CSS("#category"), "om_dau"),
-		chromedp.SendKeys(chromedp.CSS("#reason"), "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh"),
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{pdf}),
 	)
 	step(t, phone, "send it", chromedp.Click(chromedp.CSS("#absence-form button[type=submit]")))

@@ -309,6 +309,29 @@ func TestAdmin_SignInCreateSwitchLanguage(t *testing.T) {
 	mustSay(t, ctx, "Dữ liệu không hợp lệ", "Bắt buộc nhập")
 	shoot(t, ctx, "organization-problem")
 
+	// A roster with bad rows of several kinds: every problem at once, each with the
+	// value found and the column's rule (issue 10, point 7).
+	roster := filepath.Join(t.TempDir(), "danh-sach.csv")
+	if err := os.WriteFile(roster, []byte("Mã đảng viên;Họ và tên;Mã tổ chức;Chức vụ;Miễn sinh hoạt\n"+
+		"DV0100;Lê Văn Tốt;CB-VP;bi thu;x\n"+
+		"DV0101;Trần Thị Sai;CB-KHONG-CO;;\n"+
+		"DV0102;Phạm Văn Chức;CB-VP;Chủ tịch;có lẽ\n"+
+		"dv0100;Vũ Thị Trùng;CB-VP;;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "open the import", chromedp.Navigate(s.base+"/vi/admin/import"))
+	step(t, ctx, "upload a roster with bad rows",
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{roster}),
+		chromedp.Click(chromedp.CSS(`button.primary[type=submit]`)),
+	)
+	step(t, ctx, "wait for the problems", chromedp.WaitVisible(chromedp.CSS(".problem")))
+	mustSay(t, ctx, "Chưa nhập đảng viên nào",
+		"Dòng 3 · Mã tổ chức «CB-KHONG-CO»: không có tổ chức đảng nào có mã hoặc tên này",
+		"Dòng 4 · Chức vụ «Chủ tịch»: phải là Bí thư, Phó bí thư hoặc Đảng viên",
+		"Dòng 4 · Miễn sinh hoạt «có lẽ»: phải là Có hoặc Không",
+		"Dòng 5 · Mã đảng viên «dv0100»: trùng mã với dòng 2")
+	shoot(t, ctx, "import-problems")
+
 	// Switch to English with the language link.
 	step(t, ctx, "open the members", chromedp.Navigate(s.base+"/vi/admin/members"))
 	step(t, ctx, "switch to English", chromedp.Click(chromedp.CSS(`a.lang`)))

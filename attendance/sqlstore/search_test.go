@@ -124,10 +124,10 @@ func TestDB_NameOrder(t *testing.T) {
 		vu := mustMember(t, db, cell.ID, "M1", "Vũ Thị Yến", attendance.PositionMember)
 		mustMember(t, db, cell.ID, "M2", "Đặng Văn Bình", attendance.PositionMember)
 		mustMember(t, db, cell.ID, "M3", "Lê Thị Ánh", attendance.PositionMember)
-		if _, err := db.ImportMembers(ctx, []attendance.RosterRow{
+		if _, err := db.ImportMembers(ctx, attendance.Roster{Rows: []attendance.RosterRow{
 			{Line: 2, Code: "M4", FullName: "Dương Văn Cường", OrgRef: "A", Position: attendance.PositionMember, Active: true},
 			{Line: 3, Code: "M5", FullName: "Bùi Văn An", OrgRef: "A", Position: attendance.PositionMember, Active: true},
-		}); err != nil {
+		}}); err != nil {
 			t.Fatal(err)
 		}
 		conf := attendance.Conference{Title: "Hội nghị", StartsAt: t0, EndsAt: t0.Add(time.Hour)}

@@ -77,7 +77,7 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 			rows[i] = attendance.RosterRow{Line: i + 2, Code: m.Code, FullName: m.FullName, OrgRef: m.OrgCode,
 				Position: m.Position, Exempt: m.Exempt, Phone: m.Phone, PIN: m.PIN, Active: true}
 		}
-		if _, err := db.ImportMembers(ctx, rows); err != nil {
+		if _, err := db.ImportMembers(ctx, attendance.Roster{Rows: rows}); err != nil {
 			return info, fmt.Errorf("members: %w", err)
 		}
 	}
