@@ -62,7 +62,7 @@ type chairPointPage struct {
 	Point      pointJSON
 	Conference conferenceJSON
 	Counts     map[string]int // by attendance.RosterStatus
-	Expected   int // invitees less exempt members, as on the console and the board
+	Expected   int            // invitees less exempt members, as on the console and the board
 	Exempt     int
 	Entries    []rosterEntryJSON
 	RollCalls  []rollCallJSON
