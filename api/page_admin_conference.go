@@ -273,6 +273,7 @@ type pointRow struct {
 	Location string
 	Orgs     []string
 	Invited  int64
+	Reports  reportGroup
 }
 
 // conferenceData is what the conference page shows.
@@ -285,6 +286,10 @@ type conferenceData struct {
 	Orgs      []orgOption
 	CanEdit   bool
 	Documents []documentJSON
+	// Reports are the conference's report and its host's report of the year; each
+	// point's is on its row.
+	Reports []reportGroup
+	Final   bool
 }
 
 // showConference renders the conference page with status: its details, its points and
@@ -321,8 +326,14 @@ func (s *Server) showConference(c *gin.Context, d pageData, id int64, status int
 	out := conferenceData{Section: "conferences", Conf: toConferenceView(conf, idx), Invited: invited.Total,
 		Orgs: idx.options(0), CanEdit: p.Is(attendance.RoleAdmin, attendance.RoleOrganizer),
 		Pager: newPager("/"+d.Lang+"/admin/conferences/"+idString(id), url.Values{}, points.Total, points.Page)}
+	out.Final = conf.Status == attendance.StatusClosed
+	out.Reports = append(out.Reports, s.conferenceReports(d.Lang, conf))
+	if conf.HostOrganizationID != nil {
+		host := attendance.Organization{ID: *conf.HostOrganizationID, Name: idx.name(*conf.HostOrganizationID)}
+		out.Reports = append(out.Reports, s.organizationReports(d.Lang, host, conf.StartsAt.In(attendance.VietnamTime).Year())...)
+	}
 	for _, pt := range points.Items {
-		row := pointRow{ID: pt.ID, Name: pt.Name, Location: pt.Location}
+		row := pointRow{ID: pt.ID, Name: pt.Name, Location: pt.Location, Reports: s.pointReports(d.Lang, pt)}
 		for _, oid := range pt.OrganizationIDs {
 			row.Orgs = append(row.Orgs, idx.name(oid))
 		}

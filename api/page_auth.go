@@ -34,6 +34,12 @@ func safeNext(next, fallback string) string {
 	return next
 }
 
+// homePage is a member's own page: their conferences and their own reports.
+type homePage struct {
+	Items   []conferenceJSON
+	Reports []reportGroup
+}
+
 // pageHome handles GET /{lang}/: staff go to the admin area; members to their page.
 func (s *Server) pageHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -55,7 +61,7 @@ func (s *Server) pageHome() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		d.Data = toList(l, toConference)
+		d.Data = homePage{Items: toList(l, toConference).Items, Reports: s.memberReports(d.Lang, p.MemberID, s.reportYears()...)}
 		s.render(c, http.StatusOK, "home", d)
 	}
 }
