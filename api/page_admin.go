@@ -56,6 +56,7 @@ func (s *Server) adminPageRoutes(g *gin.RouterGroup) {
 	g.GET("/conferences/:id/board", s.pageBoard())
 	g.GET("/points/:id", s.pageAdminPoint())
 	g.GET("/points/:id/view", s.pageView())
+	g.POST("/conferences/:id/invitations", editor, s.pageInvitationCreate())
 	g.POST("/conferences/:id/invitations/generate", editor, s.pageInvitationsGenerate())
 	g.POST("/conferences/:id/invitations/:iid/delete", editor, s.pageInvitationDelete())
 
