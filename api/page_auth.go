@@ -88,7 +88,7 @@ func (s *Server) pageLoginSubmit() gin.HandlerFunc {
 		} else {
 			in.MemberCode, in.PIN = "", ""
 		}
-		_, token, err := s.startSession(c, in)
+		p, _, err := s.startSession(c, in)
 		if err != nil {
 			d := s.newPage(c, "page.login")
 			p := s.problemFor(err, d.Lang)
@@ -101,8 +101,13 @@ func (s *Server) pageLoginSubmit() gin.HandlerFunc {
 			s.render(c, p.Status, "login", d)
 			return
 		}
-		_ = token
-		c.Redirect(http.StatusSeeOther, safeNext(c.PostForm("next"), "/"+lang(c)+"/"))
+		// A chair signs in to run their points, so that is where they land; a next
+		// page the sign-in was asked for still wins.
+		home := "/" + lang(c) + "/"
+		if p.Is(attendance.RoleChair) {
+			home += "chair/"
+		}
+		c.Redirect(http.StatusSeeOther, safeNext(c.PostForm("next"), home))
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,6 +72,30 @@ func TestPages_SmallThings(t *testing.T) {
 					if strings.Contains(b, "KiB") {
 						t.Errorf("%s still shows KiB", page)
 					}
+				}
+			})
+
+			t.Run("chairs land on their points", func(t *testing.T) {
+				for _, tt := range []struct {
+					lang, code, next, want string
+				}{
+					{"vi", w.secA.Code, "", "/vi/chair/"},
+					{"en", w.secB.Code, "", "/en/chair/"},
+					{"vi", w.secA.Code, "/vi/requests", "/vi/requests"},
+					{"vi", w.duc.Code, "", "/vi/"},
+				} {
+					form := url.Values{"mode": {"member"}, "memberCode": {tt.code}, "pin": {"123456"}, "next": {tt.next}}
+					req := httptest.NewRequest(http.MethodPost, "/"+tt.lang+"/login", strings.NewReader(form.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					rec := httptest.NewRecorder()
+					w.srv.ServeHTTP(rec, req)
+					if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != tt.want {
+						t.Errorf("%s signs in (next %q): got %d to %q, want 303 to %q", tt.code, tt.next, rec.Code, loc, tt.want)
+					}
+				}
+				if rec := w.browse(t, "chairA", "/vi/chair/"); rec.Code != http.StatusOK ||
+					!strings.Contains(rec.Body.String(), fmt.Sprintf(`href="/vi/chair/points/%d"`, w.pointA.ID)) {
+					t.Errorf("the chair's landing page does not list their point: %d", rec.Code)
 				}
 			})
 
