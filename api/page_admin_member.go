@@ -82,6 +82,8 @@ type memberFormData struct {
 	HasPIN  bool
 	Orgs    []orgOption
 	CanEdit bool
+	// Reports are the member's yearly reports, once the member exists.
+	Reports []reportGroup
 }
 
 // memberForm renders the member form: new when id is 0.
@@ -92,8 +94,12 @@ func (s *Server) memberForm(c *gin.Context, d pageData, id int64, hasPIN bool, s
 		s.pageFail(c, ierr)
 		return
 	}
-	d.Data = memberFormData{Section: "members", ID: id, HasPIN: hasPIN, Orgs: idx.options(0),
+	data := memberFormData{Section: "members", ID: id, HasPIN: hasPIN, Orgs: idx.options(0),
 		CanEdit: p.Is(attendance.RoleAdmin)}
+	if id != 0 {
+		data.Reports = s.memberReports(d.Lang, id, s.reportYears()...)
+	}
+	d.Data = data
 	if err != nil {
 		s.showProblem(c, d, "admin_member", err)
 		return

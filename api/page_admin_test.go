@@ -588,7 +588,7 @@ func TestAdminPages_Guards(t *testing.T) {
 		for _, wr := range writes {
 			t.Run("supervisor "+wr.path, func(t *testing.T) {
 				o1, m1, c1, a1 := admCount(t, s.db)
-				admWant(t, supervisor.post(wr.path, wr.form), http.StatusForbidden, "Bạn không có quyền xem trang này")
+				admWant(t, supervisor.post(wr.path, wr.form), http.StatusForbidden, "Đồng chí không có quyền xem trang này")
 				if o2, m2, c2, a2 := admCount(t, s.db); o1 != o2 || m1 != m2 || c1 != c2 || a1 != a2 {
 					t.Errorf("something changed")
 				}

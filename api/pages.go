@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,7 +100,7 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		// vntime shows a time as people in Vietnam read it.
 		"vntime":          func(t time.Time) string { return t.In(attendance.VietnamTime).Format("15:04 02/01/2006") },
 		"vnclock":         vnclock,
-		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
+		"size":            formatSize,
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 		"consoleMessages": func(lang string) map[string]any {
 			out := map[string]any{}
@@ -322,4 +324,33 @@ func vnclock(t any) string {
 		}
 	}
 	return ""
+}
+
+// formatSize shows a file's size as people read it: bytes under a kilobyte ("400 B"),
+// then KB, MB and GB of 1,024, with one decimal under ten ("1,2 KB" in Vietnamese,
+// "1.2 KB" in English) and none above ("25 MB").
+func formatSize(lang string, n int64) string {
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, unit := float64(n)/1024, "KB"
+	for _, u := range []string{"MB", "GB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	var num string
+	switch r := math.Round(v*10) / 10; {
+	case r >= 10:
+		num = strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	case r == math.Trunc(r):
+		num = strconv.FormatFloat(r, 'f', 0, 64)
+	default:
+		num = strconv.FormatFloat(r, 'f', 1, 64)
+	}
+	if lang == "vi" {
+		num = strings.Replace(num, ".", ",", 1)
+	}
+	return num + " " + unit
 }

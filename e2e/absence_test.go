@@ -53,7 +53,8 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 		"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	signIn := func(ctx context.Context, code string) {
+	// A member lands on their own page, a chair on their points.
+	signIn := func(ctx context.Context, code, landing string) {
 		t.Helper()
 		step(t, ctx, "open the member sign-in", chromedp.Navigate(s.base+"/vi/login?mode=member"))
 		step(t, ctx, "sign in as "+code,
@@ -61,14 +62,14 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#pin"), pin),
 			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
 		)
-		waitPage(t, ctx, "/vi/$")
+		waitPage(t, ctx, landing)
 	}
 	requests := fmt.Sprintf("/vi/conferences/%d/requests", conf.ID)
 
 	// The member explains their absence with a document.
 	phone := browser(t)
 	step(t, phone, "phone size", chromedp.EmulateViewport(412, 915, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	signIn(phone, member.Code)
+	signIn(phone, member.Code, "/vi/$")
 	mustSay(t, phone, "Xin chào, Trần Văn Đức", conf.Title, "Xin phép vắng / giải trình · Cử người dự thay")
 	shoot(t, phone, "member-home")
 	step(t, phone, "open the conference's requests", chromedp.Click(chromedp.CSS(`a[href="`+requests+`"]`)))
@@ -105,7 +106,7 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 	// The chair, in another browser, approves it from the point's page.
 	desk := browser(t)
 	step(t, desk, "desktop size", chromedp.EmulateViewport(1280, 800))
-	signIn(desk, secretary.Code)
+	signIn(desk, secretary.Code, "/vi/chair/$")
 	pointPage := fmt.Sprintf("/vi/chair/points/%d", point.ID)
 	step(t, desk, "open the point", chromedp.Navigate(s.base+pointPage))
 	waitPage(t, desk, pointPage)

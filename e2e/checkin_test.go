@@ -142,7 +142,7 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 		t.Errorf("the not-me link is %.0f px high, want ≥ 44", h)
 	}
 	step(t, b, "one tap", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#outcome.info")))
-	mustSay(t, b, "Bạn đã điểm danh trước đó")
+	mustSay(t, b, "Đồng chí đã điểm danh trước đó")
 
 	// "Not me": someone not invited here signs in on the same phone and is told so.
 	step(t, b, "scan again: not me", chromedp.Navigate(strings.Replace(scan(), base+"/c/", base+"/vi/c/", 1)+"?forget=1"))
@@ -153,7 +153,7 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#submit")),
 		chromedp.WaitVisible(chromedp.CSS("#outcome.fail")),
 	)
-	mustSay(t, b, "Bạn không có tên trong danh sách mời tại điểm cầu này", "Hãy báo chủ trì điểm cầu")
+	mustSay(t, b, "Đồng chí không có tên trong danh sách mời tại điểm cầu này", "Hãy báo chủ trì điểm cầu")
 	shoot(t, b, "checkin-not-invited")
 
 	// A member types the code in small letters with a space and a wrong PIN: they are

@@ -169,3 +169,54 @@ func TestDB_NameOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_MembersNotInvitedTo: the members an organizer may still invite to a
+// conference are those without a current invitation to it; a removed invitation or
+// one to another conference does not hide a member.
+func TestDB_MembersNotInvitedTo(t *testing.T) {
+	testdb.Each(t, clock(), func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		cell := mustOrg(t, db, nil, "TP", "Chi bộ Sở Tư pháp", attendance.KindChiBo)
+		other := mustOrg(t, db, nil, "YT", "Chi bộ Sở Y tế", attendance.KindChiBo)
+		duc := mustMember(t, db, cell.ID, "DV-01", "Trần Văn Đức", attendance.PositionMember)
+		duong := mustMember(t, db, cell.ID, "DV-02", "Nguyễn Thị Thuỳ Dương", attendance.PositionMember)
+		yen := mustMember(t, db, other.ID, "DV-03", "Hoàng Thị Hải Yến", attendance.PositionMember)
+		var confs [2]attendance.Conference
+		var points [2]attendance.Point
+		for i := range confs {
+			confs[i] = attendance.Conference{Title: fmt.Sprintf("Hội nghị %d", i+1), StartsAt: t0.Add(24 * time.Hour),
+				EndsAt: t0.Add(26 * time.Hour)}
+			if err := db.CreateConference(ctx, &confs[i]); err != nil {
+				t.Fatal(err)
+			}
+			points[i] = attendance.Point{ConferenceID: confs[i].ID, Name: "Điểm cầu Hội trường tỉnh"}
+			if err := db.CreatePoint(ctx, &points[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		invite := func(conf int, m attendance.Member) attendance.Invitation {
+			inv := attendance.Invitation{ConferenceID: confs[conf].ID, PointID: points[conf].ID, MemberID: m.ID}
+			if err := db.CreateInvitation(ctx, &inv); err != nil {
+				t.Fatal(err)
+			}
+			return inv
+		}
+		invite(0, duc)
+		removed := invite(0, duong)
+		if err := db.DeleteInvitation(ctx, removed.ID); err != nil {
+			t.Fatal(err)
+		}
+		invite(1, yen)
+		l, err := db.Members(ctx, attendance.MemberFilter{NotInvitedTo: confs[0].ID, Scope: attendance.Scope{All: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range l.Items {
+			got = append(got, m.Code)
+		}
+		if want := []string{"DV-03", "DV-02"}; !slices.Equal(got, want) || l.Total != 2 {
+			t.Errorf("not invited to the first conference: %v (total %d), want %v", got, l.Total, want)
+		}
+	})
+}
