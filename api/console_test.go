@@ -62,6 +62,14 @@ func TestConsolePage_Kiosk(t *testing.T) {
 				}
 			}
 		}
+		// An organizer who opens the console runs it but does not chair the room: the
+		// screen says who opened it, never "Chủ trì: <organizer>".
+		staff := staffBrowser(t, srv, "organizer")
+		res := staff.get(fmt.Sprintf("/vi/console/%d", w.PointA.ID))
+		reqWant(t, res, http.StatusOK, "Ban tổ chức mở màn hình: ")
+		if strings.Contains(res.Body.String(), "Chủ trì: ") {
+			t.Errorf("an organizer's console names them chair")
+		}
 		// Every other page keeps the chrome the console drops.
 		page := chair.get(fmt.Sprintf("/vi/chair/points/%d", w.PointA.ID)).Body.String()
 		for _, chrome := range []string{`<header class="top"`, `action="/vi/logout"`, "<footer", "hreflang="} {

@@ -17,6 +17,7 @@ type consolePage struct {
 	Expected        int
 	CheckedIn       int
 	Chair           string
+	ChairLabel      string // "console.chair", or "console.openedBy" for staff
 	ICEServers      any
 	RotateSeconds   int
 	NextAt          time.Time
@@ -54,7 +55,12 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
 			NextAt: qr.NextAt, CodeKind: qr.Kind, RollCallID: qr.RollCallID, RollCallEnds: qr.RollCallEnds, Expected: r.Expected(), CheckedIn: r.CheckedIn}
 		p, _ := principal(c)
-		pg.Chair = p.Name
+		// Staff who open a console run it; they do not chair the room, and the screen
+		// says so rather than naming them chair.
+		pg.Chair, pg.ChairLabel = p.Name, "console.chair"
+		if p.Staff() {
+			pg.ChairLabel = "console.openedBy"
+		}
 		if s.consoles != nil {
 			pg.ICEServers = s.consoles.ICEServers()
 		}
