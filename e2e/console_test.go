@@ -243,7 +243,7 @@ func TestConsole_RoomView(t *testing.T) {
 	}
 }
 
-// consoleScreens are the room screens the console is judged at (TESTING.md): a 720p
+// consoleScreens are the room screens the console is judged at (docs/testing.md): a 720p
 // projector, a common laptop, a 1080p television, one on its side, and a 4K one; then the
 // squarer screens of older halls (XGA and SXGA projectors, a tablet on its side), where
 // the code keeps its share and the text beside it is smaller. name is the least height of
