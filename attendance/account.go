@@ -81,6 +81,9 @@ type Principal struct {
 	Name      string
 	// OrgIDs are a chair's organization and those below it.
 	OrgIDs []int64
+	// Credentials is a signed-in member's credentials version (Member's), so a
+	// one-tap cookie can be made without reading the member again.
+	Credentials int
 }
 
 // Actor is who p is in a record's "by" columns: the account for staff, else the

@@ -206,11 +206,7 @@ func (d *Desk) Identify(ctx context.Context, ph Phone) (Identity, error) {
 		if err != nil {
 			return Identity{}, err
 		}
-		m, err := d.store.Member(ctx, attendance.Scope{All: true}, p.MemberID)
-		if err != nil {
-			return Identity{}, err
-		}
-		return Identity{Principal: p, ByPIN: true, OneTap: d.oneTap(m, ph.Device)}, nil
+		return Identity{Principal: p, ByPIN: true, OneTap: d.oneTap(p.MemberID, p.Credentials, ph.Device)}, nil
 	}
 	if ph.Session.MemberID != 0 {
 		return Identity{Principal: ph.Session}, nil
@@ -242,12 +238,12 @@ func (d *Desk) KnownMember(ctx context.Context, device, oneTap string) (attendan
 	return m, true
 }
 
-// oneTap is the one-tap cookie value for m on device.
-func (d *Desk) oneTap(m attendance.Member, device string) string {
+// oneTap is the one-tap cookie value for a member under credentials version on device.
+func (d *Desk) oneTap(memberID int64, version int, device string) string {
 	if device == "" {
 		return ""
 	}
-	return fmt.Sprintf("%d.%d.%s", m.ID, m.CredentialsVersion, d.deviceMAC(m.ID, m.CredentialsVersion, device))
+	return fmt.Sprintf("%d.%d.%s", memberID, version, d.deviceMAC(memberID, version, device))
 }
 
 func (d *Desk) deviceMAC(memberID int64, version int, device string) string {

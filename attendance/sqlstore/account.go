@@ -183,7 +183,7 @@ func accountPrincipal(a attendance.Account) attendance.Principal {
 // memberPrincipal makes a member a chair of their organization and those under it when
 // they are its secretary or deputy.
 func (db *DB) memberPrincipal(ctx context.Context, m attendance.Member) (attendance.Principal, error) {
-	p := attendance.Principal{Role: attendance.RoleMember, MemberID: m.ID, Name: m.FullName}
+	p := attendance.Principal{Role: attendance.RoleMember, MemberID: m.ID, Name: m.FullName, Credentials: m.CredentialsVersion}
 	if m.Position == attendance.PositionSecretary || m.Position == attendance.PositionDeputy {
 		ids, err := db.Subtree(ctx, m.OrganizationID)
 		if err != nil {

@@ -134,7 +134,8 @@ func (db *DB) signInState(ctx context.Context, a signInArg) (signInState, error)
 // record, or one with none, each with the member or nulls.
 const signInsSQL = `WITH r AS (SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS r(code, n)),
 	fk AS (SELECT * FROM unnest($2::bigint[], $3::text[]) AS fk(n, key))
-SELECT r.n, m.id, m.full_name, m.organization_id, m.position, m.pin_hash, m.active, f.key, f.failures, f.window_start, f.locked_until
+SELECT r.n, m.id, m.full_name, m.organization_id, m.position, m.pin_hash, m.active, m.credentials_version,
+	f.key, f.failures, f.window_start, f.locked_until
 FROM r LEFT JOIN members m ON m.code = r.code
 LEFT JOIN (fk JOIN sign_in_failures f ON f.key = fk.key) ON fk.n = r.n`
 
@@ -163,11 +164,12 @@ func (db *DB) readSignIns(ctx context.Context, args []signInArg) ([]signInState,
 			id, org        sql.NullInt64
 			name, pos, pin sql.NullString
 			active         sql.NullBool
+			credentials    sql.NullInt64
 			key            sql.NullString
 			failures       sql.NullInt64
 			window, locked sql.NullTime
 		)
-		if err := rows.Scan(&i, &id, &name, &org, &pos, &pin, &active, &key, &failures, &window, &locked); err != nil {
+		if err := rows.Scan(&i, &id, &name, &org, &pos, &pin, &active, &credentials, &key, &failures, &window, &locked); err != nil {
 			return nil, err
 		}
 		if i < 1 || i > len(args) {
@@ -175,7 +177,8 @@ func (db *DB) readSignIns(ctx context.Context, args []signInArg) ([]signInState,
 		}
 		st := &states[i-1]
 		st.member = attendance.Member{ID: id.Int64, Code: args[i-1].code, FullName: name.String, OrganizationID: org.Int64,
-			Position: attendance.Position(pos.String), PINHash: pin.String, Active: active.Bool}
+			Position: attendance.Position(pos.String), PINHash: pin.String, Active: active.Bool,
+			CredentialsVersion: int(credentials.Int64)}
 		if key.Valid {
 			st.fails = append(st.fails, signInFail{key: key.String, failures: int(failures.Int64), windowStart: window,
 				lockedUntil: locked})
