@@ -355,15 +355,8 @@ type Arrived struct {
 // ErrTokenKind here.
 func (d *Desk) CheckIn(ctx context.Context, a Arrival) (Arrived, error) {
 	var out Arrived
-	sc, err := d.scanHeld(ctx, a.Code)
-	out.Place = sc.Place
+	sc, err := d.arrive(ctx, a, false, &out.Place, &out.Identity)
 	if err != nil {
-		return out, err
-	}
-	if sc.Source() == KindRollCall {
-		return out, ErrTokenKind
-	}
-	if out.Identity, err = d.Identify(ctx, a.Phone); err != nil {
 		return out, err
 	}
 	who := out.Identity.Principal
@@ -377,12 +370,8 @@ func (d *Desk) CheckIn(ctx context.Context, a Arrival) (Arrived, error) {
 	if err != nil {
 		return out, err
 	}
-	if out.Identity.Name == "" {
-		m, err := d.store.Member(ctx, attendance.Scope{All: true}, who.MemberID)
-		if err != nil {
-			return out, err
-		}
-		out.Identity.Name = m.FullName
+	if err := d.name(ctx, &out.Identity); err != nil {
+		return out, err
 	}
 	if out.Outcome.Result != attendance.ResultAlready {
 		d.publish(ctx, EventCheckIn, sc.Conference.ID, sc.Point.ID, map[string]any{"memberId": who.MemberID,
@@ -391,12 +380,35 @@ func (d *Desk) CheckIn(ctx context.Context, a Arrival) (Arrived, error) {
 	return out, nil
 }
 
-// scanHeld scans what a phone submits: its ticket or, from an older page, the code.
-func (d *Desk) scanHeld(ctx context.Context, code string) (Scan, error) {
-	if code == "" {
+// arrive scans what a phone submits (its ticket or, from an older page, the code),
+// checks it is a roll call's when rollCall and a check-in code's otherwise
+// (ErrTokenKind), and identifies the member. The place is filled in as far as it was
+// read, for the phone to name the room even on a refusal.
+func (d *Desk) arrive(ctx context.Context, a Arrival, rollCall bool, pl *Place, id *Identity) (Scan, error) {
+	if a.Code == "" {
 		return Scan{}, attendance.Invalid("token", attendance.CodeRequired, "")
 	}
-	return d.Scan(ctx, code)
+	sc, err := d.Scan(ctx, a.Code)
+	*pl = sc.Place
+	if err != nil {
+		return sc, err
+	}
+	if (sc.Source() == KindRollCall) != rollCall {
+		return sc, ErrTokenKind
+	}
+	*id, err = d.Identify(ctx, a.Phone)
+	return sc, err
+}
+
+// name fills in the member's name when the identity came without it (a one-tap
+// cookie carries only the member).
+func (d *Desk) name(ctx context.Context, id *Identity) error {
+	if id.Name != "" {
+		return nil
+	}
+	m, err := d.store.Member(ctx, attendance.Scope{All: true}, id.MemberID)
+	id.Name = m.FullName
+	return err
 }
 
 // Answered is a recorded roll-call answer.
@@ -411,27 +423,16 @@ type Answered struct {
 // AnswerRollCall errors; a check-in code is ErrTokenKind here.
 func (d *Desk) Answer(ctx context.Context, a Arrival) (Answered, error) {
 	var out Answered
-	sc, err := d.scanHeld(ctx, a.Code)
-	out.Place = sc.Place
+	sc, err := d.arrive(ctx, a, true, &out.Place, &out.Identity)
 	if err != nil {
-		return out, err
-	}
-	if sc.Source() != KindRollCall {
-		return out, ErrTokenKind
-	}
-	if out.Identity, err = d.Identify(ctx, a.Phone); err != nil {
 		return out, err
 	}
 	who := out.Identity.Principal
 	if out.Answer, err = d.store.AnswerRollCall(ctx, sc.Token.RollCall(), sc.Point.ID, who.MemberID); err != nil {
 		return out, err
 	}
-	if out.Identity.Name == "" {
-		m, err := d.store.Member(ctx, attendance.Scope{All: true}, who.MemberID)
-		if err != nil {
-			return out, err
-		}
-		out.Identity.Name = m.FullName
+	if err := d.name(ctx, &out.Identity); err != nil {
+		return out, err
 	}
 	d.publish(ctx, EventRollCall, sc.Conference.ID, sc.Point.ID, map[string]any{"kind": "answer",
 		"rollCallId": out.Answer.RollCallID, "memberId": who.MemberID, "name": out.Identity.Name})
