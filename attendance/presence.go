@@ -3,7 +3,7 @@ package attendance
 import "time"
 
 // Presence end reasons. A shutdown is the server stopping, not the room going dark, so
-// it is never counted as an outage (rule 9).
+// it is never counted as an outage (docs/design.md §15.2).
 const (
 	EndICEFailed        = "ice_failed"
 	EndHeartbeatTimeout = "heartbeat_timeout"
@@ -31,6 +31,17 @@ type PresenceInterval struct {
 // Outage reports whether the interval's end counts as the room going offline.
 func (p PresenceInterval) Outage() bool {
 	return p.EndedAt != nil && p.EndReason != EndShutdown && p.EndReason != EndReplaced
+}
+
+// OutageDuring reports whether the interval ended as an outage while conference c was
+// held (Conference.Held): the report, the outcomes' outage and the board count the
+// same outages.
+func (p PresenceInterval) OutageDuring(c *Conference) bool {
+	if !p.Outage() {
+		return false
+	}
+	from, to := c.Held()
+	return !p.EndedAt.Before(from) && p.EndedAt.Before(to)
 }
 
 // ChairStatus is the verdict of the chair rule (docs/design.md §11) for a point.

@@ -432,10 +432,12 @@ func flagDetail(o *InvitationOutcome, f Flag, pointNames map[int64]string) strin
 }
 
 // connection fills a point's connection from its console intervals: connected or
-// not, the outages and the downtime after them, and the chair who was signed in the
-// longest, all within the conference (check-in opening to end).
+// not and the chair who was signed in the longest, from the opening of check-in to the
+// end; the outages and the downtime after them while the conference was held
+// (Conference.Held, docs/design.md §15.2).
 func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now time.Time, names ReportNames) {
-	opens, ends := c.CheckinOpens(), c.EndsAt
+	opens := c.CheckinOpens()
+	_, ends := c.Held()
 	horizon := ends
 	if now.Before(horizon) {
 		horizon = now
@@ -465,7 +467,7 @@ func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now tim
 				chairTime[*id] += end.Sub(start)
 			}
 		}
-		if iv.Outage() && !iv.EndedAt.Before(opens) && iv.EndedAt.Before(ends) {
+		if iv.OutageDuring(c) {
 			ps.Outages++
 			if from := *iv.EndedAt; from.Before(horizon) {
 				down = append(down, [2]time.Time{from, reconnected(ivs, from, horizon)})

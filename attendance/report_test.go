@@ -428,6 +428,12 @@ func TestBuildConferenceReport_Connection(t *testing.T) {
 			iv(2, rpAt(7, 35), rpAt(8, 0), EndReplaced)}, rpAt(12, 0), true, 0, 0, 2},
 		{"a console closed during the conference is an outage", []PresenceInterval{iv(1, rpAt(7, 40), rpAt(9, 0), EndClosed),
 			iv(1, rpAt(9, 5), none, "")}, rpAt(12, 0), true, 1, 5 * time.Minute, 1},
+		// docs/design.md §15.2: a console tried out and closed before the start, or
+		// closed once the room packed up, did not leave a room in the dark.
+		{"closed before the start is not an outage", []PresenceInterval{iv(1, rpAt(7, 35), rpAt(7, 50), EndHeartbeatTimeout),
+			iv(1, rpAt(7, 58), none, "")}, rpAt(12, 0), true, 0, 0, 1},
+		{"offline before the start is not an outage, after it is", []PresenceInterval{iv(1, rpAt(7, 35), rpAt(7, 50), EndICEFailed),
+			iv(1, rpAt(8, 5), rpAt(8, 20), EndICEFailed), iv(1, rpAt(8, 25), none, "")}, rpAt(12, 0), true, 1, 5 * time.Minute, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -440,6 +446,56 @@ func TestBuildConferenceReport_Connection(t *testing.T) {
 			if ps.Connected != tt.connected || ps.Outages != tt.outages || ps.Downtime != tt.down || who != tt.chair {
 				t.Errorf("got connected %v, %d outages, %v down, chair %d; want %v, %d, %v, %d",
 					ps.Connected, ps.Outages, ps.Downtime, who, tt.connected, tt.outages, tt.down, tt.chair)
+			}
+		})
+	}
+}
+
+// TestBuildConferenceReport_EndedEarly is the conference the organizer ended before
+// its scheduled end: the consoles the rooms closed afterwards are not outages, so the
+// final report says what the live one said before the end — one outage of 40 s.
+func TestBuildConferenceReport_EndedEarly(t *testing.T) {
+	ended := rpAt(9, 0)
+	blip, back := rpAt(8, 20), rpAt(8, 20).Add(40*time.Second)
+	after := func(m int) *time.Time { return rpPtr(ended.Add(time.Duration(m) * time.Minute)) }
+	presence := []PresenceInterval{
+		{PointID: rpP1, ChairMemberID: &rpDuong.id, StartedAt: rpAt(7, 30), EndedAt: after(2), EndReason: EndHeartbeatTimeout},
+		{PointID: rpP2, ChairMemberID: &rpLan.id, StartedAt: rpAt(7, 32), EndedAt: &blip, EndReason: EndICEFailed},
+		{PointID: rpP2, ChairMemberID: &rpLan.id, StartedAt: back, EndedAt: after(3), EndReason: EndICEFailed},
+		{PointID: rpP4, ChairMemberID: &rpHung.id, StartedAt: rpAt(7, 40), EndedAt: after(5), EndReason: EndClosed},
+	}
+	for _, tt := range []struct {
+		name   string
+		status ConferenceStatus
+		now    time.Time
+	}{
+		{"live, before the end", StatusLive, rpAt(8, 50)},
+		{"ended", StatusEnded, rpAt(9, 30)},
+		{"closed", StatusClosed, rpAt(12, 0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := rpInput(tt.status, tt.now)
+			if tt.status != StatusLive {
+				in.Conference.EndedAt = &ended
+			}
+			// What had happened by now: a connection that ends later was still open.
+			in.Presence = nil
+			for _, p := range presence {
+				if p.EndedAt != nil && p.EndedAt.After(tt.now) {
+					p.EndedAt, p.EndReason = nil, ""
+				}
+				in.Presence = append(in.Presence, p)
+			}
+			r := BuildConferenceReport(in)
+			tot := r.Totals
+			if tot.Outages != 1 || tot.WithOutages != 1 || tot.Downtime != 40*time.Second || tot.DowntimeMinutes != 1 {
+				t.Errorf("got %d outages at %d points, %v down (%d min); want 1 at 1, 40s (1 min)",
+					tot.Outages, tot.WithOutages, tot.Downtime, tot.DowntimeMinutes)
+			}
+			for _, p := range r.Points {
+				if want := map[int64]int{rpP2: 1}[p.PointID]; p.Outages != want {
+					t.Errorf("%s: %d outages, want %d", p.Name, p.Outages, want)
+				}
 			}
 		})
 	}

@@ -82,7 +82,8 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		}
 	}
 
-	// Presence: the open interval, else the last one; outages counted.
+	// Presence: the open interval, else the last one; outages counted while the
+	// conference is held, as the report counts them.
 	presence, err := db.Presence(ctx, conferenceID, 0)
 	if err != nil {
 		return nil, err
@@ -94,7 +95,7 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		if b == nil {
 			continue
 		}
-		if p.Outage() {
+		if p.OutageDuring(&conf) {
 			b.Outages++
 		}
 		if p.EndedAt == nil {

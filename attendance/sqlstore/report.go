@@ -383,22 +383,18 @@ func loadMemberOutcomes(q *gorm.DB, confs []attendance.Conference, memberIDs []i
 		opened[confMember{r.ConferenceID, r.MemberID}] = true
 	}
 
-	// An outage is a console connection that ended as one between the opening of
-	// check-in and the end, as loadOutcomeData counts it.
-	var ends []struct {
-		ConferenceID, PointID int64
-		EndedAt               time.Time
-	}
-	err = q.Model(&attendance.PresenceInterval{}).Select("conference_id", "point_id", "ended_at").
+	// An outage is a console connection that ended as one while the conference was
+	// held, as loadOutcomeData counts it.
+	var ends []attendance.PresenceInterval
+	err = q.Model(&attendance.PresenceInterval{}).Select("conference_id", "point_id", "ended_at", "end_reason").
 		Where("conference_id IN ? AND ended_at IS NOT NULL AND end_reason NOT IN ?", cids,
-			[]string{attendance.EndShutdown, attendance.EndReplaced}).Scan(&ends).Error
+			[]string{attendance.EndShutdown, attendance.EndReplaced}).Find(&ends).Error
 	if err != nil {
 		return nil, translate(err, "member outcome outages")
 	}
 	outages := map[confMember]bool{} // conference, point
 	for _, e := range ends {
-		cf := byConf[e.ConferenceID]
-		if !e.EndedAt.Before(cf.CheckinOpens()) && e.EndedAt.Before(cf.EndsAt) {
+		if e.OutageDuring(byConf[e.ConferenceID]) {
 			outages[confMember{e.ConferenceID, e.PointID}] = true
 		}
 	}

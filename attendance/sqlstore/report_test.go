@@ -456,3 +456,83 @@ func BenchmarkConferenceReport(b *testing.B) {
 		})
 	}
 }
+
+// TestDB_Outages_EndedEarly is the conference an organizer ended before its scheduled
+// end, whose rooms closed their consoles afterwards; one room also tried its console
+// out and closed it before the start. Only the one real outage of 40 s while the
+// conference was held counts (docs/design.md §15.2) — in the report, the outcomes,
+// the member's report and the board alike.
+func TestDB_Outages_EndedEarly(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-time.Hour)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0.Add(-time.Hour))
+		f := mustReportFixture(t, db, clk)
+		// The fixture's point B dropped for ten minutes; here it drops for 40 s.
+		g := db.Gorm().WithContext(ctx)
+		if err := g.Where("conference_id = ?", f.conf.ID).Delete(&attendance.PresenceInterval{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		ended := t0.Add(time.Hour)
+		at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+		iv := func(p attendance.Point, conn string, chair int64, from time.Duration, to *time.Time, why string) attendance.PresenceInterval {
+			return attendance.PresenceInterval{ConferenceID: f.conf.ID, PointID: p.ID, ConnID: conn, ChairMemberID: &chair,
+				StartedAt: t0.Add(from), EndedAt: to, EndReason: why, LastSeenAt: t0.Add(from)}
+		}
+		presence := []attendance.PresenceInterval{
+			iv(f.pointA, "a-try", f.secA.ID, -28*time.Minute, at(-20*time.Minute), attendance.EndHeartbeatTimeout),
+			iv(f.pointA, "a-1", f.secA.ID, -15*time.Minute, at(time.Hour+2*time.Minute), attendance.EndHeartbeatTimeout),
+			iv(f.pointB, "b-1", f.depB.ID, -25*time.Minute, at(20*time.Minute), attendance.EndICEFailed),
+			iv(f.pointB, "b-2", f.depB.ID, 20*time.Minute+40*time.Second, at(time.Hour+3*time.Minute), attendance.EndClosed),
+		}
+		if err := g.Create(&presence).Error; err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(ended)
+		if _, err := db.TransitionConference(ctx, f.conf.ID, "end"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(ended.Add(30 * time.Minute))
+
+		r, err := db.ConferenceReport(ctx, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := r.Totals
+		if tot.Outages != 1 || tot.WithOutages != 1 || tot.Downtime != 40*time.Second || tot.DowntimeMinutes != 1 {
+			t.Errorf("report: %d outages at %d points, %v down (%d min); want 1 at 1, 40s (1 min)",
+				tot.Outages, tot.WithOutages, tot.Downtime, tot.DowntimeMinutes)
+		}
+		outs, err := db.ConferenceOutcomes(ctx, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := attendance.YearBounds(2026)
+		for _, o := range outs {
+			want := o.Invitation.PointID == f.pointB.ID
+			if o.Outage != want {
+				t.Errorf("%s: outcome outage %v, want %v", o.Invitation.FullName, o.Outage, want)
+			}
+			m, err := db.MemberReport(ctx, o.Invitation.MemberID, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Entries) != 1 || m.Entries[0].Status != o.Status {
+				t.Errorf("%s: member report %+v", o.Invitation.FullName, m.Entries)
+			}
+		}
+		conf, err := db.Conference(ctx, attendance.Scope{All: true}, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		board, err := db.Board(ctx, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range board {
+			if want := map[int64]int{f.pointB.ID: 1}[b.Point.ID]; b.Outages != want {
+				t.Errorf("board %s: %d outages, want %d", b.Point.Name, b.Outages, want)
+			}
+		}
+	})
+}
