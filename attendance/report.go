@@ -138,10 +138,9 @@ type AbsenceRecord struct {
 }
 
 // absenceRecord picks the record that decided an absent outcome: the approved
-// request of an excused member; the pending request or delegation of a pending one;
-// for an unexcused member the request (rejected, or pending when the conference
-// closed) or else the delegation (rejected, pending, or approved with a substitute
-// who did not come).
+// request of an excused member; the pending request or delegation of a pending one
+// (before or after the close); for an unexcused member the rejected request, or else
+// the delegation (rejected, or approved with a substitute who did not come).
 func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	a, d := o.Absence, o.Delegation
 	useDelegation := a == nil && d != nil
@@ -169,8 +168,8 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 
 // Absentee is one expected member who did not attend: excused, pending or unexcused,
 // with the record behind it. Every excused absentee has an approved request with its
-// approver and decision time; anything else is pending (before the close) or
-// unexcused.
+// approver and decision time; a pending one a request nobody decided (docs/design.md
+// §10.5); anything else is unexcused.
 type Absentee struct {
 	InvitationID     int64
 	MemberID         int64

@@ -660,7 +660,7 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		}
 	} else {
 		d.paragraph(fontItalic, "Số liệu tính đến "+viDateTime(r.GeneratedAt)+"; hội nghị chưa khoá sổ nên số liệu còn "+
-			"có thể thay đổi. Các trường hợp chờ duyệt chưa được duyệt khi khoá sổ sẽ tính là vắng không lý do.")
+			"có thể thay đổi. Đơn chưa được duyệt khi khoá sổ vẫn ghi là chờ duyệt, không tính là vắng không lý do.")
 	}
 
 	d.heading("1. Tình hình tham dự")
@@ -729,8 +729,8 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		d.paragraph(fontRegular, "Không có đồng chí nào vắng mặt.")
 	} else {
 		d.paragraph(fontRegular, "Mỗi trường hợp vắng có lý do đều có đơn (xin phép trước hội nghị, giải trình sau hội nghị "+
-			"hoặc ủy nhiệm dự thay) đã được người có thẩm quyền duyệt; trường hợp không có đơn được duyệt khi khoá sổ "+
-			"tính là vắng không lý do.")
+			"hoặc ủy nhiệm dự thay) đã được người có thẩm quyền duyệt; trường hợp không có đơn hoặc đơn không được duyệt là "+
+			"vắng không lý do; đơn chưa được duyệt ghi là chờ duyệt, không tính là vắng không lý do.")
 		tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Họ và tên", 92, 0}, {"Điểm cầu", 70, 0},
 			{"Tình trạng", 50, 0}, {"Lý do", 130, 0}, {"Người duyệt, thời điểm", 104, 0}})
 		for i := range r.Absentees[:min(len(r.Absentees), pdfRowLimit)] {
