@@ -275,8 +275,13 @@ func TestReport_Conference(t *testing.T) {
 				}
 				tt := r.Totals
 				if tt.Invited != 5 || tt.Present != 2 || tt.Late != 1 || tt.Excused != 1 || tt.Unexcused != 1 || tt.Rate == nil ||
-					*tt.Rate != 0.6 || tt.Points != 2 || tt.ChairOK != 1 || tt.ChairNone != 1 {
+					*tt.Rate != 0.6 || tt.Points != 2 || tt.ChairOK != 2 || tt.ChairNone != 0 {
 					t.Errorf("totals: %+v", tt)
+				}
+				// Point B has no console; its secretary checked in, so he chaired
+				// (docs/design.md §11).
+				if b := r.Points[1]; b.Chair == nil || b.Chair.FullName != w.secB.FullName || b.ChairStatus != attendance.ChairOK {
+					t.Errorf("point B without a console: chair %+v %s, want %s ok", b.Chair, b.ChairStatus, w.secB.FullName)
 				}
 				if len(r.Absentees) != 2 {
 					t.Fatalf("absentees: %+v", r.Absentees)

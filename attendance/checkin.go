@@ -189,6 +189,10 @@ func (c *Conference) CheckinWindow(now time.Time) error {
 	return nil
 }
 
+// LeavesEarly reports whether leaving at t is leaving early: before end − early-leave
+// grace; exactly at it is not (docs/design.md §6.3).
+func (c *Conference) LeavesEarly(t time.Time) bool { return t.Before(c.EndsAt.Add(-c.EarlyLeaveGrace)) }
+
 // IsLate reports whether a check-in at t is after start + late grace (rule 2).
 func (c *Conference) IsLate(t time.Time) bool { return t.After(c.StartsAt.Add(c.LateGrace)) }
 

@@ -156,7 +156,7 @@ func Outcome(c *Conference, in OutcomeInput) Result {
 // attend sets lateness, leaving early and the check-in's flags.
 func (r *Result) attend(c *Conference, invitedPoint int64, ci *CheckIn, rcs []RollCall, answered map[int64]bool, now time.Time) {
 	r.Late = c.IsLate(ci.At)
-	if ci.CheckedOutAt != nil && ci.CheckedOutAt.Before(c.EndsAt.Add(-c.EarlyLeaveGrace)) {
+	if ci.CheckedOutAt != nil && c.LeavesEarly(*ci.CheckedOutAt) {
 		r.LeftEarly = true
 	} else if rc := lastRollCall(ci, rcs, now); rc != nil && !answered[rc.ID] {
 		r.LeftEarly, r.MissedRollCallID = true, rc.ID

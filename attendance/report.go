@@ -79,10 +79,11 @@ func (t Tally) Rate() (rate float64, ok bool) {
 
 // ReportPerson is a member as a report names them.
 type ReportPerson struct {
-	MemberID int64
-	Code     string
-	FullName string
-	Position Position
+	MemberID       int64
+	Code           string
+	FullName       string
+	Position       Position
+	OrganizationID int64
 }
 
 // ReportNames resolves the IDs that records carry to the names a report prints.
@@ -219,8 +220,10 @@ type PointSummary struct {
 	// conference not yet ended).
 	Outages  int
 	Downtime time.Duration
-	// Chair is the member who was signed in at the console the longest during the
-	// conference; nil when nobody was. ChairStatus is the chair rule's verdict on them.
+	// Chair is who chaired the point: the member signed in at the console the longest
+	// during the conference, or without one the secretary (else deputy) present, as the
+	// chair rule names them (docs/design.md §11); nil when nobody did. ChairStatus is
+	// the rule's verdict.
 	Chair       *ReportPerson
 	ChairStatus ChairStatus
 	// Flagged counts the invitations with at least one flag.
@@ -247,7 +250,7 @@ type ReportTotals struct {
 	DowntimeMinutes int
 	Flagged         int // invitations with at least one flag
 	ChairOK         int
-	ChairFlagged    int // not_authorized or secretary_idle
+	ChairFlagged    int // not_authorized, secretary_idle or left_early (ChairStatus.Flagged)
 	ChairNone       int
 	Flags           []FlagCount // every flag, in the order of Flags
 }
@@ -307,7 +310,27 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		at[p.ID] = len(r.Points)
 		r.Points = append(r.Points, PointSummary{PointID: p.ID, Name: p.Name, Location: p.Location})
 	}
-	rules := map[int64]*ChairInput{}
+	// The chair rule looks at the secretaries and deputies of each point's own
+	// organizations, wherever they were invited and checked in.
+	officers := map[int64][]ChairAttendee{} // by organization
+	attendedAt := map[int64]int64{}         // member → the point of their check-in
+	for i := range in.Outcomes {
+		o := &in.Outcomes[i]
+		inv := &o.Invitation
+		if inv.Position != PositionSecretary && inv.Position != PositionDeputy {
+			continue
+		}
+		m := Member{ID: inv.MemberID, Code: inv.MemberCode, FullName: inv.FullName, Position: inv.Position,
+			OrganizationID: inv.OrganizationID}
+		officers[inv.OrganizationID] = append(officers[inv.OrganizationID], ChairAttendee{Member: m, LeftEarly: o.LeftEarly})
+		if o.CheckIn != nil && o.CheckIn.Active() {
+			attendedAt[inv.MemberID] = o.CheckIn.PointID
+		}
+	}
+	pointOrgs := make(map[int64][]int64, len(in.Points))
+	for _, p := range in.Points {
+		pointOrgs[p.ID] = p.OrganizationIDs
+	}
 	for i := range in.Outcomes {
 		o := &in.Outcomes[i]
 		inv := &o.Invitation
@@ -325,20 +348,6 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		ps.Tally.Add(o.Status)
 		if len(o.Flags) > 0 {
 			ps.Flagged++
-		}
-		if inv.Position == PositionSecretary || inv.Position == PositionDeputy {
-			rule := rules[inv.PointID]
-			if rule == nil {
-				rule = &ChairInput{Present: map[int64]bool{}}
-				rules[inv.PointID] = rule
-			}
-			m := Member{ID: inv.MemberID, Code: inv.MemberCode, FullName: inv.FullName, Position: inv.Position}
-			if inv.Position == PositionSecretary {
-				rule.Secretaries = append(rule.Secretaries, m)
-			} else {
-				rule.Deputies = append(rule.Deputies, m)
-			}
-			rule.Present[inv.MemberID] = o.CheckIn != nil && o.CheckIn.Active()
 		}
 		switch o.Status {
 		case StatusExcused, StatusPending, StatusUnexcused:
@@ -364,15 +373,26 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 	}
 	for i := range r.Points {
 		ps := &r.Points[i]
-		connection(ps, &c, byPoint[ps.PointID], in.Now, in.Names)
-		ci := ChairInput{}
-		if rule := rules[ps.PointID]; rule != nil {
-			ci = *rule
+		console := connection(ps, &c, byPoint[ps.PointID], in.Now)
+		rule := ChairInput{Organizations: pointOrgs[ps.PointID]}
+		for _, org := range rule.Organizations {
+			for _, a := range officers[org] {
+				a.Present = attendedAt[a.Member.ID] == ps.PointID
+				a.LeftEarly = a.LeftEarly && a.Present
+				rule.Attendees = append(rule.Attendees, a)
+			}
 		}
-		if ps.Chair != nil {
-			ci.Chair = &Member{ID: ps.Chair.MemberID}
+		if console != 0 {
+			p := in.Names.Members[console]
+			rule.Console = &Member{ID: console, Code: p.Code, FullName: p.FullName, Position: p.Position,
+				OrganizationID: p.OrganizationID}
 		}
-		ps.ChairStatus = ChairRule(ci)
+		v := ChairRule(rule)
+		ps.ChairStatus = v.Status
+		if v.Chair != nil {
+			ps.Chair = &ReportPerson{MemberID: v.Chair.ID, Code: v.Chair.Code, FullName: v.Chair.FullName,
+				Position: v.Chair.Position, OrganizationID: v.Chair.OrganizationID}
+		}
 	}
 
 	t := &r.Totals
@@ -398,12 +418,12 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		t.Downtime += ps.Downtime
 		t.DowntimeMinutes += DowntimeMinutes(ps.Downtime)
 		t.Flagged += ps.Flagged
-		switch ps.ChairStatus {
-		case ChairOK:
+		switch {
+		case ps.ChairStatus == ChairOK:
 			t.ChairOK++
-		case ChairNone:
+		case ps.ChairStatus == ChairNone:
 			t.ChairNone++
-		default:
+		case ps.ChairStatus.Flagged():
 			t.ChairFlagged++
 		}
 	}
@@ -430,11 +450,12 @@ func flagDetail(o *InvitationOutcome, f Flag, pointNames map[int64]string) strin
 	return ""
 }
 
-// connection fills a point's connection from its console intervals: connected or
-// not and the chair who was signed in the longest, from the opening of check-in to the
-// end; the outages and the downtime after them while the conference was held
-// (Conference.Held, docs/design.md §15.2).
-func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now time.Time, names ReportNames) {
+// connection fills a point's connection from its console intervals — connected or
+// not from the opening of check-in to the end; the outages and the downtime after them
+// while the conference was held (Conference.Held, docs/design.md §15.2) — and returns
+// the member signed in at the console the longest (0: none), whom the chair rule
+// judges (§11).
+func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now time.Time) (chair int64) {
 	opens := c.CheckinOpens()
 	_, ends := c.Held()
 	horizon := ends
@@ -474,21 +495,13 @@ func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now tim
 		}
 	}
 	ps.Downtime = union(down)
-	var best int64
 	bestTime := time.Duration(-1)
 	for _, id := range chairOrder { // first signed in wins a tie
 		if chairTime[id] > bestTime {
-			best, bestTime = id, chairTime[id]
+			chair, bestTime = id, chairTime[id]
 		}
 	}
-	if bestTime >= 0 {
-		p, ok := names.Members[best]
-		if !ok {
-			p = ReportPerson{MemberID: best}
-		}
-		p.MemberID = best
-		ps.Chair = &p
-	}
+	return chair
 }
 
 // reconnected returns when the point was connected again after going offline at

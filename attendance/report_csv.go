@@ -38,6 +38,7 @@ var (
 		ChairNone:          "Chưa có người chủ trì",
 		ChairNotAuthorized: "Không phải bí thư/phó bí thư",
 		ChairSecretaryIdle: "Bí thư có mặt nhưng không chủ trì",
+		ChairLeftEarly:     "Người chủ trì về sớm, không chủ trì đến hết",
 	}
 	categoryLabels = map[AbsenceCategory]string{
 		CategoryCongTac:     "Đi công tác",

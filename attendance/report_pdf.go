@@ -593,6 +593,7 @@ var chairShort = map[ChairStatus]string{
 	ChairNone:          "chưa có",
 	ChairNotAuthorized: "không đúng quy định",
 	ChairSecretaryIdle: "bí thư có mặt nhưng không chủ trì",
+	ChairLeftEarly:     "về sớm, không chủ trì đến hết",
 }
 
 func (r *ConferenceReport) issuer() (superior, issuer string) {
@@ -679,18 +680,21 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		viInt(t.Outages), viInt(t.DowntimeMinutes)))
 
 	d.heading("3. Chủ trì tại các điểm cầu")
-	var notAuth, idle int
+	var notAuth, idle, left int
 	for _, p := range r.Points {
 		switch p.ChairStatus {
 		case ChairNotAuthorized:
 			notAuth++
 		case ChairSecretaryIdle:
 			idle++
+		case ChairLeftEarly:
+			left++
 		}
 	}
 	d.paragraph(fontRegular, fmt.Sprintf("%s điểm cầu do bí thư (hoặc phó bí thư khi bí thư vắng) chủ trì đúng quy định; "+
 		"%s điểm cầu không do bí thư, phó bí thư chủ trì; %s điểm cầu có bí thư có mặt nhưng không chủ trì; %s điểm cầu "+
-		"chưa có người chủ trì đăng nhập.", viInt(t.ChairOK), viInt(notAuth), viInt(idle), viInt(t.ChairNone)))
+		"người chủ trì về sớm, không chủ trì đến hết hội nghị; %s điểm cầu không có bí thư, phó bí thư có mặt để chủ trì.",
+		viInt(t.ChairOK), viInt(notAuth), viInt(idle), viInt(left), viInt(t.ChairNone)))
 
 	d.heading("4. Tổng hợp theo điểm cầu")
 	num := gopdf.Right

@@ -34,20 +34,31 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 	if err := db.q(ctx).First(&conf, conferenceID).Error; err != nil {
 		return attendance.ConferenceReport{}, translate(err, fmt.Sprintf("conference %d", conferenceID))
 	}
+	points, err := db.reportPoints(ctx, conferenceID)
+	if err != nil {
+		return attendance.ConferenceReport{}, err
+	}
 	d, err := db.loadOutcomeData(ctx, conf)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
 	if pointID != 0 {
-		d.invitations = slices.DeleteFunc(d.invitations, func(v attendance.InvitationView) bool { return v.PointID != pointID })
+		// The point's invitees, and the secretaries and deputies of its organizations
+		// wherever they were invited, whom its chair rule looks at (docs/design.md §11).
+		var orgs []int64
+		for _, p := range points {
+			if p.ID == pointID {
+				orgs = p.OrganizationIDs
+			}
+		}
+		d.invitations = slices.DeleteFunc(d.invitations, func(v attendance.InvitationView) bool {
+			officer := v.Position == attendance.PositionSecretary || v.Position == attendance.PositionDeputy
+			return v.PointID != pointID && !(officer && slices.Contains(orgs, v.OrganizationID))
+		})
 	}
 	now := db.now()
 	outs := d.outcomes(now)
 
-	var points []attendance.Point
-	if err := db.q(ctx).Where("conference_id = ?", conferenceID).Order("name, id").Find(&points).Error; err != nil {
-		return attendance.ConferenceReport{}, translate(err, "report points")
-	}
 	presence, err := db.Presence(ctx, conferenceID, pointID)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
@@ -62,6 +73,43 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 	}
 	return attendance.BuildConferenceReport(attendance.ReportInput{Conference: conf, Host: host, HostParent: parent,
 		Points: points, Outcomes: outs, Presence: presence, Names: names, PointID: pointID, Now: now}), nil
+}
+
+// reportPoints reads a conference's points in report order, each with its own
+// organizations (read by conference, so a national conference's 31,000 points need no
+// list of IDs).
+func (db *DB) reportPoints(ctx context.Context, conferenceID int64) ([]attendance.Point, error) {
+	var points []attendance.Point
+	if err := db.q(ctx).Where("conference_id = ?", conferenceID).Order("name, id").Find(&points).Error; err != nil {
+		return nil, translate(err, "report points")
+	}
+	orgs, err := db.pointOrganizations(ctx, conferenceID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range points {
+		points[i].OrganizationIDs = orgs[points[i].ID]
+		if points[i].OrganizationIDs == nil {
+			points[i].OrganizationIDs = []int64{}
+		}
+	}
+	return points, nil
+}
+
+// pointOrganizations reads the organizations of every point of a conference, by point.
+func (db *DB) pointOrganizations(ctx context.Context, conferenceID int64) (map[int64][]int64, error) {
+	var links []attendance.PointOrganization
+	err := db.q(ctx).Raw(`SELECT po.point_id, po.organization_id FROM point_organizations po
+		JOIN points p ON p.id = po.point_id WHERE p.conference_id = ? ORDER BY po.point_id, po.organization_id`,
+		conferenceID).Scan(&links).Error
+	if err != nil {
+		return nil, translate(err, "point organizations")
+	}
+	out := map[int64][]int64{}
+	for _, l := range links {
+		out[l.PointID] = append(out[l.PointID], l.OrganizationID)
+	}
+	return out, nil
 }
 
 // organizationAndParent reads an organization and its parent; nil for nil or for a
@@ -160,11 +208,12 @@ func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutco
 	}
 	err = chunked(members.list(), func(ids []int64) error {
 		var ms []attendance.Member
-		if err := q.Select("id", "code", "full_name", "position").Where("id IN ?", ids).Find(&ms).Error; err != nil {
+		if err := q.Select("id", "code", "full_name", "position", "organization_id").Where("id IN ?", ids).Find(&ms).Error; err != nil {
 			return translate(err, "report members")
 		}
 		for _, m := range ms {
-			n.Members[m.ID] = attendance.ReportPerson{MemberID: m.ID, Code: m.Code, FullName: m.FullName, Position: m.Position}
+			n.Members[m.ID] = attendance.ReportPerson{MemberID: m.ID, Code: m.Code, FullName: m.FullName, Position: m.Position,
+				OrganizationID: m.OrganizationID}
 		}
 		return nil
 	})
