@@ -83,19 +83,31 @@ type personJSON struct {
 }
 
 // requestJSON is the written record behind an absence: an absence request
-// (basis request or explanation) or a delegation.
+// (basis request or explanation) or a delegation. decision is where it stands now;
+// decidedAs is what decidedBy decided, which the supervisory committee's overturns
+// (who, when, why, what it became) may have flipped.
 type requestJSON struct {
 	Basis      attendance.Basis            `json:"basis"`
 	ID         int64                       `json:"id"`
 	Category   *attendance.AbsenceCategory `json:"category"`
 	Reason     string                      `json:"reason"`
 	Decision   attendance.DecisionStatus   `json:"decision"`
+	DecidedAs  *attendance.DecisionStatus  `json:"decidedAs"`
 	DecidedBy  *string                     `json:"decidedBy"`
 	DecidedAt  *time.Time                  `json:"decidedAt"`
 	Note       string                      `json:"note"`
 	Overturned bool                        `json:"overturned"`
+	Overturns  []overturnJSON              `json:"overturns"`
 	FiledAt    time.Time                   `json:"filedAt"`
 	Substitute *string                     `json:"substitute"`
+}
+
+// overturnJSON is one overturn of a decision by the supervisory committee.
+type overturnJSON struct {
+	By       string                    `json:"by"`
+	At       time.Time                 `json:"at"`
+	Reason   string                    `json:"reason"`
+	Decision attendance.DecisionStatus `json:"decision"`
 }
 
 func toRequest(a attendance.AbsenceRecord) *requestJSON {
@@ -103,12 +115,20 @@ func toRequest(a attendance.AbsenceRecord) *requestJSON {
 		return nil
 	}
 	j := &requestJSON{Basis: a.Basis, ID: a.RequestID, Reason: a.Reason, Decision: a.Decision, DecidedAt: a.DecidedAt,
-		Note: a.Note, Overturned: a.Overturned, FiledAt: a.FiledAt}
+		Note: a.Note, Overturned: a.Overturned, Overturns: make([]overturnJSON, len(a.Overturns)), FiledAt: a.FiledAt}
+	for i, o := range a.Overturns {
+		j.Overturns[i] = overturnJSON{By: o.By, At: o.At.UTC(), Reason: o.Reason, Decision: o.To}
+	}
 	if a.Category != "" {
 		j.Category = &a.Category
 	}
 	if a.DecidedAt != nil {
 		j.DecidedBy = &a.DecidedBy
+		as := a.DecidedAs
+		if as == "" {
+			as = a.Decision
+		}
+		j.DecidedAs = &as
 	}
 	if a.Basis == attendance.BasisDelegation {
 		j.Substitute = &a.Substitute

@@ -426,6 +426,173 @@ func TestReport_Conference(t *testing.T) {
 	}
 }
 
+// TestReport_Overturn is the request a chair rejected and the supervisory committee
+// overturned (docs/design.md §14.1, §17.1): every format prints the chair's rejection
+// as his, then the overturn with who, when and why — never the chair's approval.
+func TestReport_Overturn(t *testing.T) {
+	for _, tg := range testdb.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			w := mustReportWorld(t, tg)
+			ctx := context.Background()
+			ubkt := attendance.Account{Login: "ubkt", DisplayName: "Ủy ban Kiểm tra Đảng uỷ Khối", Role: attendance.RoleSupervisor, Active: true}
+			if err := w.db.CreateAccount(ctx, &ubkt, "mật-khẩu-đủ-dài"); err != nil {
+				t.Fatal(err)
+			}
+			p, err := w.db.AuthenticateStaff(ctx, "ubkt", "mật-khẩu-đủ-dài")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ubktToken, err := w.db.CreateSession(ctx, p, 48*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Khoa (point B) explains his absence at 09:30; his secretary rejects it at
+			// 09:36; the committee overturns it at 09:40.
+			var filed struct{ ID int64 }
+			rec := w.post(t, w.tokens["other"], "/api/v1/absences", map[string]any{"conferenceId": w.conf.ID,
+				"category": "om_dau", "reason": "Sốt cao, đi khám tại trạm y tế phường"})
+			wantStatus(t, rec, 201, "file")
+			if err := json.Unmarshal(rec.Body.Bytes(), &filed); err != nil {
+				t.Fatal(err)
+			}
+			w.clk.Set(rtT0.Add(96 * time.Minute))
+			wantStatus(t, w.post(t, w.tokens["chairB"], fmt.Sprintf("/api/v1/absences/%d/decision", filed.ID),
+				map[string]any{"decision": "rejected", "note": "Lý do chưa chính đáng"}), 200, "reject")
+			w.clk.Set(rtT0.Add(100 * time.Minute))
+			wantStatus(t, w.post(t, ubktToken, fmt.Sprintf("/api/v1/absences/%d/reviews", filed.ID),
+				map[string]any{"action": "overturned", "note": "Có giấy khám bệnh của trạm y tế"}), 201, "overturn")
+			base := fmt.Sprintf("/api/v1/conferences/%d/report", w.conf.ID)
+
+			t.Run("json", func(t *testing.T) {
+				rec := w.get(t, "organizer", base)
+				wantStatus(t, rec, 200, "json")
+				var r struct {
+					Absentees []struct {
+						FullName string         `json:"fullName"`
+						Status   string         `json:"status"`
+						Request  map[string]any `json:"request"`
+					} `json:"absentees"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+					t.Fatal(err)
+				}
+				var req map[string]any
+				for _, a := range r.Absentees {
+					if a.FullName == w.mem.FullName {
+						req = a.Request
+						if a.Status != "excused" {
+							t.Errorf("status %s, want excused after the overturn", a.Status)
+						}
+					}
+				}
+				if req == nil {
+					t.Fatalf("Khoa is not among the absentees: %+v", r.Absentees)
+				}
+				if req["decision"] != "approved" || req["decidedAs"] != "rejected" || req["decidedBy"] != w.secB.FullName ||
+					req["note"] != "Lý do chưa chính đáng" {
+					t.Errorf("request: decision %v, decidedAs %v by %v, note %v; want approved now, rejected by %s with his note",
+						req["decision"], req["decidedAs"], req["decidedBy"], req["note"], w.secB.FullName)
+				}
+				ovs, _ := req["overturns"].([]any)
+				if len(ovs) != 1 {
+					t.Fatalf("overturns: %v, want one", req["overturns"])
+				}
+				ov, _ := ovs[0].(map[string]any)
+				if ov["by"] != ubkt.DisplayName || ov["reason"] != "Có giấy khám bệnh của trạm y tế" || ov["decision"] != "approved" ||
+					ov["at"] != rtT0.Add(100*time.Minute).Format(time.RFC3339) {
+					t.Errorf("overturn: %v", ov)
+				}
+			})
+			t.Run("csv and xlsx", func(t *testing.T) {
+				want := map[string]string{"Kết quả duyệt": "Không duyệt", "Người duyệt": w.secB.FullName,
+					"Thời điểm duyệt": "07/02/2026 09:36", "Ghi chú duyệt": "Lý do chưa chính đáng", "Giám sát đảo ngược": "Có",
+					"Người đảo ngược": ubkt.DisplayName, "Thời điểm đảo ngược": "07/02/2026 09:40",
+					"Lý do đảo ngược": "Có giấy khám bệnh của trạm y tế", "Kết quả sau giám sát": "Đã duyệt"}
+				check := func(what string, rows [][]string) {
+					t.Helper()
+					if len(rows) < 2 {
+						t.Fatalf("%s: %q", what, rows)
+					}
+					for _, row := range rows[1:] {
+						if !slices.Contains(row, w.mem.FullName) {
+							continue
+						}
+						for col, v := range want {
+							i := slices.Index(rows[0], col)
+							if i < 0 || i >= len(row) || row[i] != v {
+								t.Errorf("%s: column %q: got %q, want %q", what, col, cell(row, i), v)
+							}
+						}
+						return
+					}
+					t.Errorf("%s: no row for %s", what, w.mem.FullName)
+				}
+				rec := w.get(t, "organizer", base+"?format=csv&part=absentees")
+				wantStatus(t, rec, 200, "csv")
+				rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes()[3:])).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("csv", rows)
+				rec = w.get(t, "organizer", base+"?format=xlsx")
+				wantStatus(t, rec, 200, "xlsx")
+				f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				rows, err = f.GetRows(attendance.SheetAbsentees)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("xlsx", rows)
+			})
+			t.Run("pdf", func(t *testing.T) {
+				rec := w.get(t, "organizer", base+"?format=pdf")
+				wantStatus(t, rec, 200, "pdf")
+				text := rtPDFText(t, rec.Body.Bytes())
+				_, row, _ := strings.Cut(text, w.mem.Code)
+				if i := strings.Index(row, "Trên đây là báo cáo"); i >= 0 {
+					row = row[:i]
+				}
+				for _, want := range []string{"Lê Văn Bình Không duyệt lúc 09:36 07/02/2026", "Ghi chú duyệt: Lý do chưa chính đáng",
+					"Uỷ ban Kiểm tra đảo ngược thành Đã duyệt lúc 09:40 07/02/2026 (Ủy ban Kiểm tra Đảng uỷ Khối)",
+					"Lý do: Có giấy khám bệnh của trạm y tế"} {
+					if !strings.Contains(row, want) {
+						t.Errorf("Khoa's row lacks %q: %q", want, row)
+					}
+				}
+				if strings.Contains(row, "Đã duyệt lúc 09:36") {
+					t.Errorf("Khoa's row credits the chair with an approval: %q", row)
+				}
+			})
+		})
+	}
+}
+
+// post serves a JSON POST with a bearer token.
+func (w *rtWorld) post(t *testing.T, token, target string, body any) *httptest.ResponseRecorder {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	w.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+// cell is row[i], or "" past its end.
+func cell(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return row[i]
+}
+
 func TestReport_Point(t *testing.T) {
 	for _, tg := range testdb.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) {

@@ -241,3 +241,66 @@ func TestDecision(t *testing.T) {
 		t.Errorf("the office rejects: %v, %+v", err, d)
 	}
 }
+
+func TestDecision_DecidedAs(t *testing.T) {
+	tests := []struct {
+		now       DecisionStatus
+		overturns int
+		want      DecisionStatus
+	}{
+		{DecisionApproved, 0, DecisionApproved},
+		{DecisionApproved, 1, DecisionRejected}, // the chair rejected, the committee approved
+		{DecisionRejected, 1, DecisionApproved},
+		{DecisionRejected, 2, DecisionRejected},
+		{DecisionPending, 1, DecisionPending},
+		{DecisionWithdrawn, 1, DecisionWithdrawn},
+	}
+	for _, tt := range tests {
+		if got := (Decision{Status: tt.now}).DecidedAs(tt.overturns); got != tt.want {
+			t.Errorf("%s after %d overturns: DecidedAs = %s, want %s", tt.now, tt.overturns, got, tt.want)
+		}
+	}
+}
+
+func TestBuildConferenceReport_Overturns(t *testing.T) {
+	in := rpInput(StatusClosed, rpAt(12, 0))
+	// Tùng's request was rejected by the secretary; the committee overturned it twice
+	// (approved, then rejected again), then Yến's approval once.
+	in.Names.Accounts = map[int64]string{500: "Văn phòng Đảng uỷ Khối", 600: "Ủy ban Kiểm tra"}
+	first, second := rpAt(13, 0), rpAt(14, 0)
+	in.Reviews = map[int64][]Review{
+		3: {{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewFlagged, Note: "Xem lại", CreatedAt: first},
+			{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Có giấy tờ", CreatedAt: first},
+			{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Giấy tờ giả", CreatedAt: second}},
+		1: {{AbsenceID: 1, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Không có giấy viện", CreatedAt: first}},
+	}
+	for i := range in.Outcomes {
+		if a := in.Outcomes[i].Absence; a != nil && a.ID == 1 {
+			b := *a
+			b.Status, b.Overturned = DecisionRejected, true
+			in.Outcomes[i].Absence = &b
+		}
+		if a := in.Outcomes[i].Absence; a != nil && a.ID == 3 {
+			a.Overturned = true // rejected → approved → rejected
+		}
+	}
+	r := BuildConferenceReport(in)
+	got := map[string]AbsenceRecord{}
+	for _, a := range r.Absentees {
+		got[a.MemberCode] = a.AbsenceRecord
+	}
+	yen, tung := got[rpYen.code], got[rpTung.code]
+	if yen.Decision != DecisionRejected || yen.DecidedAs != DecisionApproved || yen.DecidedBy != "Văn phòng Đảng uỷ Khối" ||
+		len(yen.Overturns) != 1 || yen.Overturns[0] != (OverturnRecord{By: "Ủy ban Kiểm tra", At: first, Reason: "Không có giấy viện", To: DecisionRejected}) {
+		t.Errorf("Yến: %+v", yen)
+	}
+	if tung.DecidedAs != DecisionRejected || len(tung.Overturns) != 2 || tung.Overturns[0].To != DecisionApproved ||
+		tung.Overturns[1].To != DecisionRejected || tung.Overturns[1].Reason != "Giấy tờ giả" {
+		t.Errorf("Tùng: %+v", tung)
+	}
+	cell := deciderCell(&yen)
+	if !strings.Contains(cell, "Văn phòng Đảng uỷ Khối\nĐã duyệt lúc") ||
+		!strings.Contains(cell, "Uỷ ban Kiểm tra đảo ngược thành Không duyệt lúc 13:00 07/02/2026 (Ủy ban Kiểm tra)\nLý do: Không có giấy viện") {
+		t.Errorf("Yến's decider cell: %q", cell)
+	}
+}

@@ -122,27 +122,64 @@ const (
 )
 
 // AbsenceRecord is the written record behind an absence, as a report shows it: what
-// was asked, why, and who decided it, when, with what note. Basis is empty when the
-// member filed nothing.
+// was asked, why, who decided it, when, with what note, and what the supervisory
+// committee did with that decision. Basis is empty when the member filed nothing.
 type AbsenceRecord struct {
-	Basis      Basis
-	RequestID  int64 // the absence request's or the delegation's ID
-	Category   AbsenceCategory
-	Reason     string
-	Decision   DecisionStatus // pending, approved or rejected
-	DecidedBy  string         // the approver's name, once decided
+	Basis     Basis
+	RequestID int64 // the absence request's or the delegation's ID
+	Category  AbsenceCategory
+	Reason    string
+	// Decision is where the record stands now: pending, approved or rejected, after
+	// any overturn.
+	Decision DecisionStatus
+	// DecidedAs is what the approver decided — DecidedBy, at DecidedAt, with Note —
+	// which is not Decision when the committee overturned it (docs/design.md §14.1).
+	DecidedAs  DecisionStatus
+	DecidedBy  string // the approver's name, once decided
 	DecidedAt  *time.Time
 	Note       string
-	Overturned bool      // supervision flipped the decision
-	FiledAt    time.Time // when the request was filed
-	Substitute string    // for a delegation: the substitute's name
+	Overturned bool             // supervision flipped the decision
+	Overturns  []OverturnRecord // who flipped it, when, why, oldest first
+	FiledAt    time.Time        // when the request was filed
+	Substitute string           // for a delegation: the substitute's name
+}
+
+// OverturnRecord is one overturn of a decision by the supervisory committee: who,
+// when, why, and what the decision became.
+type OverturnRecord struct {
+	By     string // the reviewer's name
+	At     time.Time
+	Reason string
+	To     DecisionStatus
+}
+
+// overturns lists a request's overturns from its reviews, and what its approver
+// decided before them. A request marked overturned whose reviews are missing was
+// flipped once.
+func overturns(a *AbsenceRequest, reviews []Review, names ReportNames) (decidedAs DecisionStatus, out []OverturnRecord) {
+	for _, r := range reviews {
+		if r.AbsenceID == a.ID && r.Action == ReviewOverturned {
+			out = append(out, OverturnRecord{By: names.Accounts[r.ReviewerAccountID], At: r.CreatedAt, Reason: r.Note})
+		}
+	}
+	n := len(out)
+	if n == 0 && a.Overturned {
+		n = 1
+	}
+	decidedAs = a.Decision.DecidedAs(n)
+	to := decidedAs
+	for i := range out {
+		to = Decision{Status: to}.DecidedAs(1)
+		out[i].To = to
+	}
+	return decidedAs, out
 }
 
 // absenceRecord picks the record that decided an absent outcome: the approved
 // request of an excused member; the pending request or delegation of a pending one
 // (before or after the close); for an unexcused member the rejected request, or else
 // the delegation (rejected, or approved with a substitute who did not come).
-func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
+func absenceRecord(o *InvitationOutcome, names ReportNames, reviews map[int64][]Review) AbsenceRecord {
 	a, d := o.Absence, o.Delegation
 	useDelegation := a == nil && d != nil
 	if o.Status == StatusPending && (a == nil || a.Status != DecisionPending) && d != nil {
@@ -150,7 +187,7 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	}
 	switch {
 	case useDelegation:
-		r := AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status,
+		r := AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status, DecidedAs: d.Status,
 			Note: d.DecisionNote, FiledAt: d.CreatedAt, Substitute: names.Members[d.SubstituteID].FullName}
 		if d.Status == DecisionApproved || d.Status == DecisionRejected {
 			r.DecidedBy, r.DecidedAt = names.decider(d.DecidedByAccountID, d.DecidedByMemberID), d.DecidedAt
@@ -159,6 +196,7 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	case a != nil:
 		r := AbsenceRecord{Basis: Basis(a.Kind), RequestID: a.ID, Category: a.Category, Reason: a.Reason,
 			Decision: a.Status, Note: a.DecisionNote, Overturned: a.Overturned, FiledAt: a.CreatedAt}
+		r.DecidedAs, r.Overturns = overturns(a, reviews[a.ID], names)
 		if a.Status == DecisionApproved || a.Status == DecisionRejected {
 			r.DecidedBy, r.DecidedAt = names.decider(a.DecidedByAccountID, a.DecidedByMemberID), a.DecidedAt
 		}
@@ -286,7 +324,10 @@ type ReportInput struct {
 	Outcomes []InvitationOutcome
 	// Presence are the conference's console connections.
 	Presence []PresenceInterval
-	Names    ReportNames
+	// Reviews are the supervisory committee's overturns of the absence requests, by
+	// request, oldest first (others are ignored).
+	Reviews map[int64][]Review
+	Names   ReportNames
 	// PointID narrows the report to one point.
 	PointID int64
 	// Now is the clock: the time of the report, and the end of open connections and
@@ -354,7 +395,7 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 			r.Absentees = append(r.Absentees, Absentee{InvitationID: inv.ID, MemberID: inv.MemberID,
 				MemberCode: inv.MemberCode, FullName: inv.FullName, Position: inv.Position,
 				OrganizationID: inv.OrganizationID, OrganizationName: in.Names.Organizations[inv.OrganizationID],
-				PointID: inv.PointID, PointName: ps.Name, Status: o.Status, AbsenceRecord: absenceRecord(o, in.Names)})
+				PointID: inv.PointID, PointName: ps.Name, Status: o.Status, AbsenceRecord: absenceRecord(o, in.Names, in.Reviews)})
 		}
 		for _, f := range Flags {
 			if o.Has(f) {
@@ -584,7 +625,9 @@ type MemberReportInput struct {
 	Conferences map[int64]Conference
 	// Outcomes are the member's outcomes, one per conference.
 	Outcomes []InvitationOutcome
-	Names    ReportNames
+	// Reviews are the overturns of the member's absence requests, by request.
+	Reviews map[int64][]Review
+	Names   ReportNames
 }
 
 // BuildMemberReport builds a member's report from their outcomes.
@@ -610,7 +653,7 @@ func BuildMemberReport(in MemberReportInput) MemberReport {
 		}
 		switch o.Status {
 		case StatusExcused, StatusPending, StatusUnexcused, StatusDelegated:
-			e.AbsenceRecord = absenceRecord(o, in.Names)
+			e.AbsenceRecord = absenceRecord(o, in.Names, in.Reviews)
 		}
 		r.Tally.Add(o.Status)
 		r.Entries = append(r.Entries, e)

@@ -798,7 +798,10 @@ func reasonCell(a *AbsenceRecord) string {
 	return b.String()
 }
 
-// deciderCell says who decided an absence's record and when.
+// deciderCell says who decided an absence's record, what and when, then each
+// overturn by the supervisory committee: what the decision became, when, who and why
+// (docs/design.md §14.1). The approver is never credited with the decision the
+// committee made.
 func deciderCell(a *AbsenceRecord) string {
 	switch a.Decision {
 	case "":
@@ -806,15 +809,24 @@ func deciderCell(a *AbsenceRecord) string {
 	case DecisionPending:
 		return "Chờ duyệt"
 	}
-	s := decisionLabels[a.Decision]
+	s := decisionLabels[a.decidedAs()]
 	if a.DecidedBy != "" {
 		s = a.DecidedBy + "\n" + s
 	}
 	if a.DecidedAt != nil {
 		s += " lúc " + viDateTime(*a.DecidedAt)
 	}
-	if a.Overturned {
-		s += "\n(Uỷ ban Kiểm tra đã đảo ngược)"
+	for _, o := range a.Overturns {
+		s += "\nUỷ ban Kiểm tra đảo ngược thành " + decisionLabels[o.To] + " lúc " + viDateTime(o.At)
+		if o.By != "" {
+			s += " (" + o.By + ")"
+		}
+		if o.Reason != "" {
+			s += "\nLý do: " + o.Reason
+		}
+	}
+	if a.Overturned && len(a.Overturns) == 0 {
+		s += "\nUỷ ban Kiểm tra đã đảo ngược thành " + decisionLabels[a.Decision]
 	}
 	return s
 }

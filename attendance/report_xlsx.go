@@ -214,7 +214,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return b.fail(err)
 	}
 
-	widths := []float64{6, 14, 26, 12, 26, 26, 16, 14, 16, 14, 40, 24, 13, 24, 16, 30, 10}
+	widths := []float64{6, 14, 26, 12, 26, 26, 16, 14, 16, 14, 40, 24, 13, 24, 16, 30, 10, 24, 16, 30, 13}
 	cols = make([]xlsxCol, len(absenteesHeader))
 	for i, h := range absenteesHeader {
 		cols[i] = xlsxCol{h, widths[i]}
@@ -294,18 +294,20 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 	return b.write(w)
 }
 
-// record appends the columns of an absence record, from "Hình thức" on.
+// record appends the columns of an absence record (recordHeader).
 func (b *xlsxBook) record(vals []any, a *AbsenceRecord) []any {
 	filed := any("")
 	if a.Basis != "" {
 		filed = b.time(&a.FiledAt)
 	}
-	over := ""
-	if a.Overturned {
-		over = "Có"
+	o := a.overturnColumns()
+	at := any(o.at)
+	if len(a.Overturns) == 1 {
+		at = b.time(&a.Overturns[0].At)
 	}
 	return append(vals, basisLabels[a.Basis], filed, categoryLabels[a.Category], b.text(a.Reason), a.Substitute,
-		decisionLabels[a.Decision], a.DecidedBy, b.time(a.DecidedAt), b.text(a.Note), over)
+		decisionLabels[a.decidedAs()], a.DecidedBy, b.time(a.DecidedAt), b.text(a.Note), o.overturned, b.text(o.by), at,
+		b.text(o.reason), o.after)
 }
 
 // The sheets of a yearly organization workbook.

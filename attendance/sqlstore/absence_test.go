@@ -464,6 +464,31 @@ func TestDB_ReviewAbsence(t *testing.T) {
 				t.Errorf("outcomes after overturns: a1 %s, a2 %s, b1 %s; want unexcused, excused, pending (never decided, docs/design.md §10.5)",
 					got[f.a1.ID], got[f.a2.ID], got[f.b1.ID])
 			}
+			// The reports credit the approver with their own decision, then the overturn
+			// (docs/design.md §14.1): the conference's and the member's alike.
+			r, err := db.ConferenceReport(ctx, f.conf.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to := attendance.YearBounds(t0.Year())
+			for _, m := range []attendance.Member{f.a1, f.a2} {
+				var rec attendance.AbsenceRecord
+				for _, a := range r.Absentees {
+					if a.MemberID == m.ID {
+						rec = a.AbsenceRecord
+					}
+				}
+				mr, err := db.MemberReport(ctx, m.ID, from, to)
+				if err != nil || len(mr.Entries) != 1 {
+					t.Fatalf("member report of %s: %+v, %v", m.FullName, mr.Entries, err)
+				}
+				for what, rec := range map[string]attendance.AbsenceRecord{"conference": rec, "member": mr.Entries[0].AbsenceRecord} {
+					if rec.DecidedAs == rec.Decision || rec.DecidedBy == "" || len(rec.Overturns) != 1 ||
+						rec.Overturns[0].To != rec.Decision || rec.Overturns[0].Reason == "" || rec.Overturns[0].By == "" {
+						t.Errorf("%s report, %s: %+v; want the approver's decision and one overturn with who and why", what, m.FullName, rec)
+					}
+				}
+			}
 			l, _ := db.AuditEntries(ctx, attendance.AuditFilter{Action: attendance.ActionAbsenceOverturn})
 			if l.Total != 2 || l.Items[0].ActorAccountID == nil || *l.Items[0].ActorAccountID != f.supervisor.AccountID ||
 				l.Items[0].Reason != "Có giấy viện hợp lệ" {

@@ -63,7 +63,13 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
-	names, err := db.reportNames(ctx, outs, presence)
+	var overturns []attendance.Review
+	err = db.q(ctx).Where("action = ? AND absence_id IN (SELECT id FROM absence_requests WHERE conference_id = ?)",
+		attendance.ReviewOverturned, conferenceID).Order("id").Find(&overturns).Error
+	if err != nil {
+		return attendance.ConferenceReport{}, translate(err, "report overturns")
+	}
+	names, err := db.reportNames(ctx, outs, presence, overturns)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
@@ -72,7 +78,17 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 		return attendance.ConferenceReport{}, err
 	}
 	return attendance.BuildConferenceReport(attendance.ReportInput{Conference: conf, Host: host, HostParent: parent,
-		Points: points, Outcomes: outs, Presence: presence, Names: names, PointID: pointID, Now: now}), nil
+		Points: points, Outcomes: outs, Presence: presence, Reviews: byAbsence(overturns), Names: names, PointID: pointID,
+		Now: now}), nil
+}
+
+// byAbsence groups reviews by the request they are about, keeping their order.
+func byAbsence(rs []attendance.Review) map[int64][]attendance.Review {
+	out := map[int64][]attendance.Review{}
+	for _, r := range rs {
+		out[r.AbsenceID] = append(out[r.AbsenceID], r)
+	}
+	return out
 }
 
 // reportPoints reads a conference's points in report order, each with its own
@@ -165,11 +181,15 @@ func (s idSet) list() []int64 {
 	return out
 }
 
-// reportNames reads the names a report prints for outcomes and connections: the
-// approvers of requests and delegations (accounts or members), substitutes, chairs,
-// and the members' organizations.
-func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutcome, presence []attendance.PresenceInterval) (attendance.ReportNames, error) {
+// reportNames reads the names a report prints for outcomes, connections and reviews:
+// the approvers of requests and delegations (accounts or members), substitutes,
+// chairs, the supervisors who overturned decisions, and the members' organizations.
+func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutcome, presence []attendance.PresenceInterval,
+	reviews []attendance.Review) (attendance.ReportNames, error) {
 	accounts, members, orgs := idSet{}, idSet{}, idSet{}
+	for i := range reviews {
+		accounts.add(&reviews[i].ReviewerAccountID)
+	}
 	for i := range outs {
 		o := &outs[i]
 		orgs.add(&o.Invitation.OrganizationID)
@@ -275,12 +295,28 @@ func (db *DB) MemberReport(ctx context.Context, memberID int64, from, to time.Ti
 		}
 		confs = confs[n:]
 	}
-	names, err := db.reportNames(ctx, outs, nil)
+	var absences []int64
+	for _, o := range outs {
+		if o.Absence != nil && o.Absence.Overturned {
+			absences = append(absences, o.Absence.ID)
+		}
+	}
+	var overturns []attendance.Review
+	err = chunked(absences, func(ids []int64) error {
+		var rs []attendance.Review
+		err := db.q(ctx).Where("action = ? AND absence_id IN ?", attendance.ReviewOverturned, ids).Order("id").Find(&rs).Error
+		overturns = append(overturns, rs...)
+		return translate(err, "member report overturns")
+	})
+	if err != nil {
+		return attendance.MemberReport{}, err
+	}
+	names, err := db.reportNames(ctx, outs, nil, overturns)
 	if err != nil {
 		return attendance.MemberReport{}, err
 	}
 	return attendance.BuildMemberReport(attendance.MemberReportInput{Member: m, OrganizationName: org.Name, From: from,
-		To: to, Now: now, Conferences: byID, Outcomes: outs, Names: names}), nil
+		To: to, Now: now, Conferences: byID, Outcomes: outs, Reviews: byAbsence(overturns), Names: names}), nil
 }
 
 // memberOutcomes decides the outcomes of some members at some conferences with the
