@@ -179,7 +179,7 @@ func TestRequestPages(t *testing.T) {
 			reqWant(t, memA.post(path, url.Values{"substituteCode": {"DV-KHONG-CO"}, "delegationReason": {"Đi công tác"}}),
 				422, "Mã đảng viên của người dự thay", "Không tồn tại")
 			reqWant(t, memA.post(path, url.Values{"substituteCode": {w.MemB.Code}, "delegationReason": {"Đi công tác"}}),
-				422, "Không đúng định dạng")
+				422, "Đồng chí "+w.MemB.FullName+" đã được mời dự hội nghị này")
 			if res := memA.post(path, url.Values{"substituteCode": {"DV-KHONG-CO"}}); !strings.Contains(res.Body.String(), `value="DV-KHONG-CO"`) {
 				t.Errorf("the refused form does not keep the code typed")
 			}

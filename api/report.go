@@ -163,6 +163,24 @@ type absenteeJSON struct {
 	Request          *requestJSON        `json:"request"`
 }
 
+// delegateJSON is an invitation answered by an approved substitute: the invitee, the
+// substitute, the delegation with its approver, what the approver was warned of and
+// the outcome's flags.
+type delegateJSON struct {
+	InvitationID           int64                          `json:"invitationId"`
+	MemberID               int64                          `json:"memberId"`
+	MemberCode             string                         `json:"memberCode"`
+	FullName               string                         `json:"fullName"`
+	PointID                int64                          `json:"pointId"`
+	PointName              string                         `json:"pointName"`
+	Substitute             personJSON                     `json:"substitute"`
+	SubstituteOrganization string                         `json:"substituteOrganization"`
+	CheckedInAt            time.Time                      `json:"checkedInAt"`
+	Warnings               []attendance.DelegationWarning `json:"warnings"`
+	Flags                  []attendance.Flag              `json:"flags"`
+	Delegation             *requestJSON                   `json:"delegation"`
+}
+
 type flagEntryJSON struct {
 	InvitationID int64             `json:"invitationId"`
 	MemberID     int64             `json:"memberId"`
@@ -202,6 +220,7 @@ type conferenceReportJSON struct {
 	Totals      reportTotalsJSON   `json:"totals"`
 	Points      []pointSummaryJSON `json:"points"`
 	Absentees   []absenteeJSON     `json:"absentees"`
+	Delegates   []delegateJSON     `json:"delegates"`
 	Flags       []flagEntryJSON    `json:"flags"`
 }
 
@@ -215,7 +234,17 @@ func toConferenceReport(r *attendance.ConferenceReport) conferenceReportJSON {
 			Flags: map[attendance.Flag]int{}},
 		Points:    make([]pointSummaryJSON, len(r.Points)),
 		Absentees: make([]absenteeJSON, len(r.Absentees)),
+		Delegates: make([]delegateJSON, len(r.Delegates)),
 		Flags:     make([]flagEntryJSON, len(r.Flags)),
+	}
+	for i := range r.Delegates {
+		d := &r.Delegates[i]
+		s := d.Substitute
+		j.Delegates[i] = delegateJSON{InvitationID: d.InvitationID, MemberID: d.MemberID, MemberCode: d.MemberCode,
+			FullName: d.FullName, PointID: d.PointID, PointName: d.PointName,
+			Substitute:             personJSON{MemberID: s.MemberID, Code: s.Code, FullName: s.FullName, Position: s.Position},
+			SubstituteOrganization: d.SubstituteOrganization, CheckedInAt: d.CheckedInAt.UTC(), Warnings: d.Warnings,
+			Flags: d.Flags, Delegation: toRequest(d.AbsenceRecord)}
 	}
 	if r.PointID != 0 {
 		j.PointID = &r.PointID
@@ -398,12 +427,12 @@ func (s *Server) reportQuery(c *gin.Context, formats, parts []string, extra func
 var (
 	conferenceFormats = []string{formatJSON, formatCSV, formatXLSX, formatPDF}
 	// The CSV parts of a conference report; the first is the default.
-	conferenceParts   = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartFlags}
+	conferenceParts   = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartDelegates, attendance.PartFlags}
 	organizationParts = []string{attendance.OrgPartUnits, attendance.OrgPartOrganized, attendance.OrgPartAttended}
 )
 
 // handleConferenceReport handles GET /api/v1/conferences/{id}/report?format=&part=:
-// the report of a conference as JSON, CSV (part absentees, points or flags), XLSX
+// the report of a conference as JSON, CSV (part absentees, points, delegates or flags), XLSX
 // or PDF (place, number, signer fill the Party document's blanks).
 func (s *Server) handleConferenceReport() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -462,6 +491,8 @@ func (s *Server) sendConferenceReport(c *gin.Context, r *attendance.ConferenceRe
 				return attendance.WritePointsCSV(w, r)
 			case attendance.PartFlags:
 				return attendance.WriteFlagsCSV(w, r)
+			case attendance.PartDelegates:
+				return attendance.WriteDelegatesCSV(w, r)
 			}
 			return attendance.WriteAbsenteesCSV(w, r)
 		case formatXLSX:
@@ -475,6 +506,7 @@ var csvPartNames = map[string]string{
 	attendance.PartAbsentees:    "danh sách vắng",
 	attendance.PartPoints:       "tổng hợp điểm cầu",
 	attendance.PartFlags:        "cần lưu ý",
+	attendance.PartDelegates:    "dự thay",
 	attendance.OrgPartUnits:     "theo tổ chức",
 	attendance.OrgPartOrganized: "hội nghị đã tổ chức",
 	attendance.OrgPartAttended:  "hội nghị được mời",

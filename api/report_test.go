@@ -9,14 +9,17 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/internal/testdb"
 	"github.com/xuri/excelize/v2"
 )
@@ -568,6 +572,205 @@ func TestReport_Overturn(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestReport_Delegation follows a delegation (ủy nhiệm, docs/design.md §13) from the
+// form to the report: a substitute who is not the invitee's deputy is flagged for the
+// chair deciding it; naming someone already invited says so; the approved substitute
+// opens the materials (by the API and the point's materials code), which counts for the
+// invitee's line; the report names the substitute.
+func TestReport_Delegation(t *testing.T) {
+	for _, tg := range testdb.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			w := mustReportWorld(t, tg)
+			ctx := context.Background()
+			sign := func(m attendance.Member) string {
+				p, err := w.db.AuthenticateMember(ctx, m.Code, "123456")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok, err := w.db.CreateSession(ctx, p, 48*time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tok
+			}
+			newMember := func(o attendance.Organization, code, name string, pos attendance.Position) attendance.Member {
+				m := attendance.Member{Code: code, FullName: name, OrganizationID: o.ID, Position: pos, Active: true}
+				if err := w.db.CreateMember(ctx, &m, "123456"); err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			// Neither is invited: the conference's invitations were made before them.
+			depB := newMember(w.b, "DV15", "Đinh Thị Phó", attendance.PositionDeputy)
+			outsider := newMember(w.a, "DV05", "Mai Văn Ngoài", attendance.PositionMember)
+			doc := attendance.Document{ConferenceID: w.conf.ID, Title: "Nghị quyết", FileName: "nq.pdf",
+				ContentType: "application/pdf", Data: []byte("%PDF-1.4 nghị quyết")}
+			if err := w.db.CreateDocument(ctx, &doc); err != nil {
+				t.Fatal(err)
+			}
+			khoa := w.tokens["other"]
+			file := func(sub attendance.Member) *httptest.ResponseRecorder {
+				return w.post(t, khoa, "/api/v1/delegations", map[string]any{"conferenceId": w.conf.ID, "substituteId": sub.ID,
+					"reason": "Đi công tác"})
+			}
+			var d struct {
+				ID       int64    `json:"id"`
+				Warnings []string `json:"warnings"`
+			}
+
+			t.Run("a substitute who is not the deputy is flagged for the chair", func(t *testing.T) {
+				rec := file(outsider)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(d.Warnings, []string{"other_organization", "not_deputy"}) {
+					t.Errorf("warnings %q, want other_organization and not_deputy", d.Warnings)
+				}
+				page := fmt.Sprintf("/%%s/chair/points/%d/requests", w.pointB.ID)
+				for lang, want := range map[string]string{
+					"vi": "Người dự thay không thuộc tổ chức đảng của đồng chí được mời",
+					"en": "The substitute is not of the invitee's Party organization"} {
+					rec := w.get(t, "chairB", fmt.Sprintf(page, lang))
+					wantStatus(t, rec, 200, "chair's requests "+lang)
+					if text := pageText(rec.Body.String()); !strings.Contains(text, want) {
+						t.Errorf("%s: the chair's page lacks %q", lang, want)
+					}
+				}
+				wantStatus(t, w.post(t, khoa, fmt.Sprintf("/api/v1/delegations/%d/withdraw", d.ID), nil), 200, "withdraw")
+			})
+			t.Run("an invited substitute is named as such", func(t *testing.T) {
+				rec := file(w.secA)
+				wantField(t, rec, "substituteId", "invited")
+				if !strings.Contains(rec.Body.String(), "Đồng chí Nguyễn Thị Thuỳ Dương đã được mời dự hội nghị này") {
+					t.Errorf("problem: %s", rec.Body.String())
+				}
+				for lang, want := range map[string]string{"vi": "Đồng chí Nguyễn Thị Thuỳ Dương đã được mời dự hội nghị này",
+					"en": "Nguyễn Thị Thuỳ Dương is already invited to this conference"} {
+					req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/%s/conferences/%d/delegations", lang, w.conf.ID),
+						strings.NewReader(url.Values{"substituteCode": {w.secA.Code}, "delegationReason": {"Đi công tác"}}.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("Authorization", "Bearer "+khoa)
+					res := httptest.NewRecorder()
+					w.srv.ServeHTTP(res, req)
+					if text := pageText(res.Body.String()); res.Code != http.StatusUnprocessableEntity || !strings.Contains(text, want) {
+						t.Errorf("%s form: got %d, want 422 with %q: %.600s", lang, res.Code, want, text)
+					}
+				}
+			})
+			t.Run("the invitee's deputy is no warning", func(t *testing.T) {
+				rec := file(depB)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				if len(d.Warnings) != 0 {
+					t.Errorf("the invitee's deputy: warnings %q, want none", d.Warnings)
+				}
+				wantStatus(t, w.post(t, khoa, fmt.Sprintf("/api/v1/delegations/%d/withdraw", d.ID), nil), 200, "withdraw")
+			})
+			// The chair approves the member of another chi bộ all the same: a plain member,
+			// whose own scope shows him no conference he is not invited to.
+			t.Run("the substitute reads", func(t *testing.T) {
+				rec := file(outsider)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				wantStatus(t, w.post(t, w.tokens["chairB"], fmt.Sprintf("/api/v1/delegations/%d/decision", d.ID),
+					map[string]any{"decision": "approved"}), 200, "approve")
+				sub := sign(outsider)
+				get := func(target string) *httptest.ResponseRecorder {
+					req := httptest.NewRequest(http.MethodGet, target, nil)
+					req.Header.Set("Authorization", "Bearer "+sub)
+					rec := httptest.NewRecorder()
+					w.srv.ServeHTTP(rec, req)
+					return rec
+				}
+				wantStatus(t, get(fmt.Sprintf("/api/v1/documents/%d", doc.ID)), 200, "the substitute opens the document")
+				code := w.srv.tokens.Sign(bridge.Token{Kind: bridge.KindMaterials, ConferenceID: w.conf.ID, PointID: w.pointB.ID})
+				wantStatus(t, get(fmt.Sprintf("/vi/m/%s/d/%d", code, doc.ID)), 200, "the substitute opens it from the materials code")
+				// Someone else not invited still gets nothing.
+				wantStatus(t, w.get(t, "", fmt.Sprintf("/api/v1/documents/%d", doc.ID)), 401, "anonymous")
+				stranger := newMember(w.a, "DV06", "Lò Văn Lạ", attendance.PositionMember)
+				other := sign(stranger)
+				req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/documents/%d", doc.ID), nil)
+				req.Header.Set("Authorization", "Bearer "+other)
+				res := httptest.NewRecorder()
+				w.srv.ServeHTTP(res, req)
+				wantStatus(t, res, 404, "a member neither invited nor substituting")
+
+				at := rtT0.Add(-5 * time.Minute)
+				ci := attendance.CheckIn{ConferenceID: w.conf.ID, MemberID: outsider.ID, PointID: w.pointB.ID, At: at,
+					Method: attendance.MethodQR, DeviceID: "d-sub", UpdatedAt: at}
+				if err := w.db.Gorm().WithContext(ctx).Create(&ci).Error; err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Run("the report", func(t *testing.T) {
+				base := fmt.Sprintf("/api/v1/conferences/%d/report", w.conf.ID)
+				rec := w.get(t, "organizer", base)
+				wantStatus(t, rec, 200, "json")
+				var r struct {
+					Flags []struct {
+						FullName string `json:"fullName"`
+						Flag     string `json:"flag"`
+					} `json:"flags"`
+					Delegates []map[string]any `json:"delegates"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range r.Flags {
+					if f.FullName == w.mem.FullName && f.Flag == "no_materials" {
+						t.Errorf("Khoa is flagged no_materials though his substitute read the materials")
+					}
+				}
+				if len(r.Delegates) != 1 || r.Delegates[0]["fullName"] != w.mem.FullName {
+					t.Fatalf("delegates: %v, want Khoa's", r.Delegates)
+				}
+				if sub, _ := r.Delegates[0]["substitute"].(map[string]any); sub == nil || sub["fullName"] != outsider.FullName {
+					t.Errorf("the substitute: %v, want %s", r.Delegates[0]["substitute"], outsider.FullName)
+				}
+				if ws, _ := r.Delegates[0]["warnings"].([]any); len(ws) != 2 {
+					t.Errorf("the report's delegate: warnings %v, want the two the chair was shown", r.Delegates[0]["warnings"])
+				}
+				rec = w.get(t, "organizer", base+"?format=pdf")
+				wantStatus(t, rec, 200, "pdf")
+				text := rtPDFText(t, rec.Body.Bytes())
+				_, part, _ := strings.Cut(text, "Dự thay theo ủy nhiệm")
+				if !strings.Contains(part, w.mem.FullName) || !strings.Contains(part, outsider.FullName+" "+outsider.Code) ||
+					!strings.Contains(part, "không thuộc tổ chức đảng của người được mời") {
+					t.Errorf("the PDF does not name the substitute %s for %s, with the warning: %q", outsider.FullName, w.mem.FullName, part)
+				}
+				rec = w.get(t, "chairB", fmt.Sprintf("/api/v1/points/%d/materials", w.pointB.ID))
+				wantStatus(t, rec, 200, "point materials")
+				var m struct {
+					Items []struct {
+						FullName        string `json:"fullName"`
+						DocumentsOpened int    `json:"documentsOpened"`
+					} `json:"items"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range m.Items {
+					if it.FullName == w.mem.FullName && it.DocumentsOpened != 1 {
+						t.Errorf("Khoa's line in the point's materials: %d opened, want his substitute's 1", it.DocumentsOpened)
+					}
+				}
+			})
+		})
+	}
+}
+
+// pageText is a page's visible text: tags removed, entities decoded, spaces collapsed.
+func pageText(page string) string {
+	page = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>`).ReplaceAllString(page, " ")
+	page = regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " ")
+	return strings.Join(strings.Fields(html.UnescapeString(page)), " ")
 }
 
 // post serves a JSON POST with a bearer token.

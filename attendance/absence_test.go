@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,28 @@ func TestBuildConferenceReport_Overturns(t *testing.T) {
 	if !strings.Contains(cell, "Văn phòng Đảng uỷ Khối\nĐã duyệt lúc") ||
 		!strings.Contains(cell, "Uỷ ban Kiểm tra đảo ngược thành Không duyệt lúc 13:00 07/02/2026 (Ủy ban Kiểm tra)\nLý do: Không có giấy viện") {
 		t.Errorf("Yến's decider cell: %q", cell)
+	}
+}
+
+func TestSubstituteWarnings(t *testing.T) {
+	invitee := Member{ID: 1, Position: PositionSecretary, OrganizationID: 10}
+	tests := []struct {
+		name       string
+		substitute Member
+		want       []DelegationWarning
+	}{
+		{"the invitee's deputy (seed 001)", Member{ID: 2, Position: PositionDeputy, OrganizationID: 10}, []DelegationWarning{}},
+		{"the invitee's secretary", Member{ID: 2, Position: PositionSecretary, OrganizationID: 10}, []DelegationWarning{}},
+		{"a member of the same chi bộ", Member{ID: 2, Position: PositionMember, OrganizationID: 10}, []DelegationWarning{WarnNotDeputy}},
+		{"another chi bộ's deputy", Member{ID: 2, Position: PositionDeputy, OrganizationID: 11}, []DelegationWarning{WarnOtherOrganization}},
+		{"a member of another chi bộ", Member{ID: 2, Position: PositionMember, OrganizationID: 11},
+			[]DelegationWarning{WarnOtherOrganization, WarnNotDeputy}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SubstituteWarnings(invitee, tt.substitute); !slices.Equal(got, tt.want) {
+				t.Errorf("SubstituteWarnings() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -223,6 +223,29 @@ type Absentee struct {
 	AbsenceRecord
 }
 
+// Delegate is an invitation answered by an approved substitute who came (ủy nhiệm,
+// docs/design.md §13): the invitee, the substitute, the delegation behind it with its
+// approver, what the approver was warned of about the substitute (not the invitee's
+// deputy, seed 001), and the outcome's flags — the substitute's.
+type Delegate struct {
+	InvitationID     int64
+	MemberID         int64
+	MemberCode       string
+	FullName         string
+	Position         Position
+	OrganizationName string
+	PointID          int64
+	PointName        string
+	Substitute       ReportPerson
+	// SubstituteOrganization is the name of the substitute's organization.
+	SubstituteOrganization string
+	CheckedInAt            time.Time // the substitute's check-in
+	Late, LeftEarly        bool
+	Flags                  []Flag
+	Warnings               []DelegationWarning
+	AbsenceRecord          // the delegation: reason, approver, time, note
+}
+
 // FlagEntry is one flag raised on one invitation's outcome. Detail says more where
 // there is more to say: for wrong_point the point where the check-in was made, for
 // manual the reason given, for shared_device the device.
@@ -309,6 +332,7 @@ type ConferenceReport struct {
 	Points      []PointSummary // in the order of ReportInput.Points
 	Totals      ReportTotals
 	Absentees   []Absentee  // in the order of the outcomes (point, name)
+	Delegates   []Delegate  // likewise
 	Flags       []FlagEntry // likewise, each invitation's flags in the order of Flags
 }
 
@@ -340,7 +364,7 @@ type ReportInput struct {
 func BuildConferenceReport(in ReportInput) ConferenceReport {
 	c := in.Conference
 	r := ConferenceReport{Conference: c, Host: in.Host, HostParent: in.HostParent, PointID: in.PointID,
-		GeneratedAt: in.Now, Final: c.Status == StatusClosed, Absentees: []Absentee{}, Flags: []FlagEntry{}}
+		GeneratedAt: in.Now, Final: c.Status == StatusClosed, Absentees: []Absentee{}, Delegates: []Delegate{}, Flags: []FlagEntry{}}
 	at := make(map[int64]int, len(in.Points))
 	pointNames := make(map[int64]string, len(in.Points))
 	for _, p := range in.Points {
@@ -389,6 +413,9 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		ps.Tally.Add(o.Status)
 		if len(o.Flags) > 0 {
 			ps.Flagged++
+		}
+		if o.Status == StatusDelegated && o.Delegation != nil && o.SubstituteCheckIn != nil {
+			r.Delegates = append(r.Delegates, delegate(o, ps.Name, in.Names))
 		}
 		switch o.Status {
 		case StatusExcused, StatusPending, StatusUnexcused:
@@ -469,6 +496,28 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		}
 	}
 	return r
+}
+
+// delegate names a delegated invitation's substitute and the delegation behind it.
+func delegate(o *InvitationOutcome, pointName string, names ReportNames) Delegate {
+	inv, d := &o.Invitation, o.Delegation
+	sub, ok := names.Members[d.SubstituteID]
+	if !ok {
+		sub = ReportPerson{MemberID: d.SubstituteID}
+	}
+	out := Delegate{InvitationID: inv.ID, MemberID: inv.MemberID, MemberCode: inv.MemberCode, FullName: inv.FullName,
+		Position: inv.Position, OrganizationName: names.Organizations[inv.OrganizationID], PointID: inv.PointID,
+		PointName: pointName, Substitute: sub, SubstituteOrganization: names.Organizations[sub.OrganizationID],
+		CheckedInAt: o.SubstituteCheckIn.At, Late: o.Late, LeftEarly: o.LeftEarly, Flags: slices.Clone(o.Flags),
+		Warnings: SubstituteWarnings(Member{ID: inv.MemberID, OrganizationID: inv.OrganizationID},
+			Member{ID: sub.MemberID, Position: sub.Position, OrganizationID: sub.OrganizationID}),
+		AbsenceRecord: AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status,
+			DecidedAs: d.Status, Note: d.DecisionNote, FiledAt: d.CreatedAt, Substitute: sub.FullName, DecidedAt: d.DecidedAt,
+			DecidedBy: names.decider(d.DecidedByAccountID, d.DecidedByMemberID)}}
+	if out.Flags == nil {
+		out.Flags = []Flag{}
+	}
+	return out
 }
 
 // flagDetail says more about flag f of o, where there is more to say.

@@ -344,6 +344,53 @@ func (a *AbsenceRecord) overturnColumns() overturnCols {
 	return o
 }
 
+// delegatesHeader is the header of the list of substitutes.
+var delegatesHeader = []string{"STT", "Mã đảng viên", "Họ và tên", "Chức vụ", "Tổ chức đảng", "Điểm cầu",
+	"Mã người dự thay", "Người dự thay", "Chức vụ người dự thay", "Tổ chức đảng của người dự thay", "Điểm danh lúc",
+	"Cần cân nhắc", "Cần lưu ý", "Lý do ủy nhiệm", "Người duyệt", "Thời điểm duyệt"}
+
+// WriteDelegatesCSV writes the report's invitations answered by a substitute, each
+// with the substitute, the approver and what the approver was warned of.
+func WriteDelegatesCSV(w io.Writer, r *ConferenceReport) error {
+	c := newCSVWriter(w)
+	c.header(delegatesHeader...)
+	for i := range r.Delegates {
+		d := &r.Delegates[i]
+		c.int(i + 1)
+		c.text(d.MemberCode)
+		c.text(d.FullName)
+		c.str(positionLabels[d.Position])
+		c.text(d.OrganizationName)
+		c.text(d.PointName)
+		c.text(d.Substitute.Code)
+		c.text(d.Substitute.FullName)
+		c.str(positionLabels[d.Substitute.Position])
+		c.text(d.SubstituteOrganization)
+		c.time(&d.CheckedInAt)
+		c.str(warningList(d.Warnings))
+		c.str(flagList(d.Flags))
+		c.text(d.Reason)
+		c.text(d.DecidedBy)
+		c.time(d.DecidedAt)
+		c.end()
+	}
+	return c.flush()
+}
+
+// warningLabels say what an approver was warned of about a substitute.
+var warningLabels = map[DelegationWarning]string{
+	WarnOtherOrganization: "Người dự thay không thuộc tổ chức đảng của người được mời",
+	WarnNotDeputy:         "Người dự thay không phải cấp phó (phó bí thư) hay bí thư",
+}
+
+func warningList(ws []DelegationWarning) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = warningLabels[w]
+	}
+	return strings.Join(out, "; ")
+}
+
 // flagsHeader is the header of the flag list.
 var flagsHeader = []string{"STT", "Mã đảng viên", "Họ và tên", "Điểm cầu", "Kết quả", "Cần lưu ý", "Chi tiết"}
 
@@ -411,6 +458,7 @@ const (
 const (
 	PartPoints    = "points"
 	PartAbsentees = "absentees"
+	PartDelegates = "delegates"
 	PartFlags     = "flags"
 )
 

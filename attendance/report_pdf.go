@@ -45,6 +45,10 @@ const (
 	pdfWidth   = pdfPageW - pdfLeft - pdfRight
 	pdfBodyPt  = 13.0
 	pdfTablePt = 9.0
+	// pdfTableStart is the height of a heading, a table's header and its first rows:
+	// a section that starts lower on a page starts on the next, so its heading is not
+	// left alone at the foot of a page.
+	pdfTableStart = 120.0
 
 	// MaxPDFRows bounds each table of a PDF report: a printed document of more than
 	// some 250 pages helps nobody, and gopdf keeps every page in memory (100,000 rows
@@ -696,6 +700,7 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		"người chủ trì về sớm, không chủ trì đến hết hội nghị; %s điểm cầu không có bí thư, phó bí thư có mặt để chủ trì.",
 		viInt(t.ChairOK), viInt(notAuth), viInt(idle), viInt(left), viInt(t.ChairNone)))
 
+	d.keep(pdfTableStart)
 	d.heading("4. Tổng hợp theo điểm cầu")
 	num := gopdf.Right
 	tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Điểm cầu", 92, 0}, {"Dự kiến", 30, num}, {"Có mặt", 28, num},
@@ -728,6 +733,7 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 	tb.end()
 	d.truncated(len(r.Points), "điểm cầu")
 
+	d.keep(pdfTableStart + 3*pdfBodyPt*1.3)
 	d.heading("5. Danh sách vắng mặt")
 	if len(r.Absentees) == 0 {
 		d.paragraph(fontRegular, "Không có đồng chí nào vắng mặt.")
@@ -746,7 +752,46 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		d.truncated(len(r.Absentees), "trường hợp vắng mặt")
 	}
 
-	d.heading("6. Các trường hợp cần lưu ý")
+	d.keep(pdfTableStart + 3*pdfBodyPt*1.3)
+	d.heading("6. Dự thay theo ủy nhiệm")
+	if len(r.Delegates) == 0 {
+		d.paragraph(fontRegular, "Không có trường hợp nào dự thay theo ủy nhiệm.")
+	} else {
+		d.paragraph(fontRegular, "Đồng chí được mời không dự được thì ủy nhiệm cho cấp phó dự thay; người dự thay phải nghiên cứu "+
+			"tài liệu (Công văn 307-CV/ĐU). Các trường hợp dự thay đã được người có thẩm quyền đồng ý:")
+		tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Đồng chí được mời", 92, 0}, {"Điểm cầu", 70, 0},
+			{"Người dự thay", 100, 0}, {"Người duyệt, thời điểm", 84, 0}, {"Cần lưu ý", 100, 0}})
+		for i := range r.Delegates[:min(len(r.Delegates), pdfRowLimit)] {
+			g := &r.Delegates[i]
+			sub := g.Substitute.FullName + "\n" + g.Substitute.Code
+			if l := positionLabels[g.Substitute.Position]; l != "" {
+				sub += "\n" + l
+			}
+			if g.SubstituteOrganization != "" {
+				sub += ", " + g.SubstituteOrganization
+			}
+			sub += "\nĐiểm danh lúc " + viDateTime(g.CheckedInAt)
+			var notes []string
+			for _, w := range g.Warnings {
+				notes = append(notes, warningLabels[w])
+			}
+			for _, f := range g.Flags {
+				notes = append(notes, flagLabels[f])
+			}
+			if g.Late {
+				notes = append(notes, "Đến muộn")
+			}
+			if g.LeftEarly {
+				notes = append(notes, "Về sớm")
+			}
+			tb.row(false, strconv.Itoa(i+1), g.FullName+"\n"+g.MemberCode, g.PointName, sub, deciderCell(&g.AbsenceRecord),
+				strings.Join(notes, ";\n"))
+		}
+		tb.end()
+		d.truncated(len(r.Delegates), "trường hợp dự thay")
+	}
+
+	d.heading("7. Các trường hợp cần lưu ý")
 	var counts []string
 	for _, f := range t.Flags {
 		counts = append(counts, fmt.Sprintf("%s: %s", lowerFirst(flagLabels[f.Flag]), viInt(f.N)))

@@ -955,8 +955,13 @@ func TestWriteConferenceXLSX(t *testing.T) {
 	}
 	path := keep(t, "report.xlsx", buf.Bytes())
 	f, sheets := readXLSX(t, buf.Bytes())
-	if got := f.GetSheetList(); !slices.Equal(got, []string{SheetSummary, SheetAbsentees, SheetFlags, SheetInfo}) {
+	if got := f.GetSheetList(); !slices.Equal(got, []string{SheetSummary, SheetAbsentees, SheetDelegates, SheetFlags, SheetInfo}) {
 		t.Fatalf("sheets: got %q", got)
+	}
+	// Khoa's substitute, a member of another chi bộ, with what the approver was warned of.
+	if got := sheets[SheetDelegates]; len(got) != 2 || got[1][2] != rpKhoa.name || got[1][7] != rpSub.name ||
+		!strings.Contains(got[1][11], "không phải cấp phó") {
+		t.Errorf("delegates: got %q", got)
 	}
 	sum := sheets[SheetSummary]
 	if !slices.Equal(sum[0], pointsHeader) {

@@ -173,14 +173,15 @@ func tallyCols() []xlsxCol {
 const (
 	SheetSummary   = "Tổng hợp"
 	SheetAbsentees = "Danh sách vắng"
+	SheetDelegates = "Dự thay"
 	SheetFlags     = "Cờ"
 	SheetInfo      = "Thông tin"
 )
 
-// WriteConferenceXLSX writes the report as a workbook of four sheets: SheetSummary
+// WriteConferenceXLSX writes the report as a workbook of five sheets: SheetSummary
 // (a line per point, the totals last), SheetAbsentees (with the records behind the
-// absences), SheetFlags (a line per flag) and SheetInfo (the conference and whether the
-// report is final).
+// absences), SheetDelegates (the substitutes who answered invitations), SheetFlags (a
+// line per flag) and SheetInfo (the conference and whether the report is final).
 func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 	b, err := newXLSXBook()
 	if err != nil {
@@ -225,6 +226,28 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 			vals := []any{i + 1, a.MemberCode, a.FullName, positionLabels[a.Position], a.OrganizationName, a.PointName,
 				statusLabels[a.Status]}
 			if err := add(0, b.record(vals, &a.AbsenceRecord)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return b.fail(err)
+	}
+
+	widths = []float64{6, 14, 26, 12, 26, 26, 14, 26, 14, 26, 16, 40, 26, 30, 24, 16}
+	cols = make([]xlsxCol, len(delegatesHeader))
+	for i, h := range delegatesHeader {
+		cols[i] = xlsxCol{h, widths[i]}
+	}
+	err = b.sheet(SheetDelegates, cols, func(add func(int, ...any) error) error {
+		for i := range r.Delegates {
+			d := &r.Delegates[i]
+			err := add(0, i+1, d.MemberCode, d.FullName, positionLabels[d.Position], d.OrganizationName, d.PointName,
+				d.Substitute.Code, d.Substitute.FullName, positionLabels[d.Substitute.Position], d.SubstituteOrganization,
+				b.time(&d.CheckedInAt), b.text(warningList(d.Warnings)), flagList(d.Flags), b.text(d.Reason), d.DecidedBy,
+				b.time(d.DecidedAt))
+			if err != nil {
 				return err
 			}
 		}

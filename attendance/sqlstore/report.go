@@ -234,6 +234,7 @@ func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutco
 		for _, m := range ms {
 			n.Members[m.ID] = attendance.ReportPerson{MemberID: m.ID, Code: m.Code, FullName: m.FullName, Position: m.Position,
 				OrganizationID: m.OrganizationID}
+			orgs.add(&m.OrganizationID) // a substitute's organization is named too
 		}
 		return nil
 	})
