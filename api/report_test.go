@@ -745,6 +745,19 @@ func TestReport_Delegation(t *testing.T) {
 					!strings.Contains(part, "không thuộc tổ chức đảng của người được mời") {
 					t.Errorf("the PDF does not name the substitute %s for %s, with the warning: %q", outsider.FullName, w.mem.FullName, part)
 				}
+				rec = w.get(t, "organizer", base+"?format=csv&part=delegates")
+				wantStatus(t, rec, 200, "csv delegates")
+				rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes()[3:])).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != 2 || rows[1][2] != w.mem.FullName || rows[1][7] != outsider.FullName ||
+					!strings.Contains(rows[1][11], "không thuộc tổ chức đảng") {
+					t.Errorf("csv delegates: %q", rows)
+				}
+				if name := filename(t, rec, "csv"); !strings.HasSuffix(name, "dự thay.csv") {
+					t.Errorf("file name %q", name)
+				}
 				rec = w.get(t, "chairB", fmt.Sprintf("/api/v1/points/%d/materials", w.pointB.ID))
 				wantStatus(t, rec, 200, "point materials")
 				var m struct {
