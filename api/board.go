@@ -152,60 +152,66 @@ func (s *Server) handleEvents() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		sub := s.bus.Subscribe(conf.ID)
-		defer s.bus.Unsubscribe(sub)
-		w := c.Writer
-		h := w.Header()
-		h.Set("Content-Type", "text/event-stream; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Accel-Buffering", "no")
-		w.WriteHeader(http.StatusOK)
-		fmt.Fprintf(w, "retry: 2000\n: %s\n\n", "diemcau")
-		w.Flush()
-		tick := time.NewTicker(sseKeepAlive)
-		defer tick.Stop()
-		ctx := c.Request.Context()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
-					return
-				}
-				w.Flush()
-			case ev, ok := <-sub.C:
-				if !ok {
-					return
-				}
-				if ev.Type == bridge.EventResync {
-					s.bus.Caught(sub)
-				}
-				b, err := json.Marshal(ev)
-				if err != nil {
-					continue
-				}
-				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, b); err != nil {
-					return
-				}
-				w.Flush()
-			}
-		}
+		s.stream(c, conf.ID, func(bridge.Event) bool { return true })
 	}
 }
 
-// publish raises a live event, logging (not failing the request) when the relay to
-// other instances fails.
-func (s *Server) publish(ctx context.Context, typ string, conferenceID, pointID int64, data any) {
-	ev := bridge.Event{Type: typ, ConferenceID: conferenceID, PointID: pointID, At: s.now().UTC()}
-	if data != nil {
-		b, err := json.Marshal(data)
-		if err != nil {
+// handlePointStream handles GET /api/v1/points/{id}/stream: the point's own live
+// events (and the conference's roll calls of every point), for the chair's roster.
+func (s *Server) handlePointStream() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		pt, ok := s.chairPoint(c, "id")
+		if !ok {
 			return
 		}
-		ev.Data = b
+		s.stream(c, pt.ConferenceID, func(ev bridge.Event) bool {
+			return ev.PointID == pt.ID || ev.PointID == 0
+		})
 	}
-	if err := s.bus.Publish(context.WithoutCancel(ctx), ev); err != nil {
-		s.log.WarnContext(ctx, "publish event", "type", typ, "err", err)
+}
+
+// stream writes a conference's events that pass keep as server-sent events until the
+// reader goes away; a resync always passes, so a reader that fell behind reloads.
+func (s *Server) stream(c *gin.Context, conferenceID int64, keep func(bridge.Event) bool) {
+	sub := s.bus.Subscribe(conferenceID)
+	defer s.bus.Unsubscribe(sub)
+	w := c.Writer
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 2000\n: %s\n\n", "diemcau")
+	w.Flush()
+	tick := time.NewTicker(sseKeepAlive)
+	defer tick.Stop()
+	ctx := c.Request.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				return
+			}
+			w.Flush()
+		case ev, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if ev.Type == bridge.EventResync {
+				s.bus.Caught(sub)
+			} else if !keep(ev) {
+				continue
+			}
+			b, err := json.Marshal(ev)
+			if err != nil {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, b); err != nil {
+				return
+			}
+			w.Flush()
+		}
 	}
 }

@@ -217,13 +217,25 @@ type rosterEntryJSON struct {
 	invitationJSON
 	Status  attendance.RosterStatus `json:"status"`
 	CheckIn *checkInJSON            `json:"checkIn"`
+	Day     []dayEventJSON          `json:"day"`
+}
+
+// dayEventJSON is one entry of a member's day at the point.
+type dayEventJSON struct {
+	Kind   attendance.CheckInEventKind `json:"kind"`
+	At     time.Time                   `json:"at"`
+	Reason string                      `json:"reason,omitempty"`
+	By     string                      `json:"by,omitempty"`
 }
 
 // rosterEntries are a roster's lines as the API and the chair's page show them.
 func rosterEntries(r bridge.Roster) []rosterEntryJSON {
 	out := make([]rosterEntryJSON, len(r.Entries))
 	for i, e := range r.Entries {
-		out[i] = rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: e.Status}
+		out[i] = rosterEntryJSON{invitationJSON: toInvitation(e.Invitation), Status: e.Status, Day: make([]dayEventJSON, len(e.Day))}
+		for j, ev := range e.Day {
+			out[i].Day[j] = dayEventJSON{Kind: ev.Kind, At: ev.At, Reason: ev.Reason, By: ev.By}
+		}
 		if e.CheckIn != nil {
 			ci := toCheckIn(*e.CheckIn)
 			out[i].CheckIn = &ci
@@ -239,6 +251,8 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 		PointID  int64                           `json:"pointId"`
 		Counts   map[attendance.RosterStatus]int `json:"counts"`
 		Expected int                             `json:"expected"`
+		Invited  int                             `json:"invited"`
+		Exempt   int                             `json:"exempt"`
 		Entries  []rosterEntryJSON               `json:"entries"`
 	}
 	return func(c *gin.Context) {
@@ -251,7 +265,8 @@ func (s *Server) handlePointRoster() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Invited, Entries: rosterEntries(r)})
+		c.JSON(http.StatusOK, response{PointID: pt.ID, Counts: r.Counts, Expected: r.Expected(), Invited: r.Invited,
+			Exempt: r.Exempt, Entries: rosterEntries(r)})
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -89,35 +90,66 @@ func (s *Server) handleSignal() gin.HandlerFunc {
 // consoleMessage is what the server pushes to a console on its data channel.
 type consoleMessage struct {
 	Type string `json:"type"` // "qr", "checkin", "rollcall"
-	// For "qr": the check-in link, its modules, and when the next one comes.
-	URL    string    `json:"url,omitempty"`
-	Matrix []string  `json:"matrix,omitempty"`
-	NextAt time.Time `json:"nextAt,omitzero"`
+	// For "qr": the code the screen shows now, its modules and when the next one
+	// comes. Kind is "checkin", or "rollcall" while a roll call covers the point: the
+	// screen then shows the roll call's code until it ends.
+	URL          string     `json:"url,omitempty"`
+	Matrix       []string   `json:"matrix,omitempty"`
+	NextAt       time.Time  `json:"nextAt,omitzero"`
+	Kind         string     `json:"kind,omitempty"`
+	RollCallID   int64      `json:"rollCallId,omitempty"`
+	RollCallEnds *time.Time `json:"rollCallEndsAt,omitempty"`
 	// For "checkin" and "rollcall": the board event.
 	Event *bridge.Event `json:"event,omitempty"`
 }
 
-// qrMessage is the current check-in code of a point, for its console.
-func (s *Server) qrMessage(pt attendance.Point) (consoleMessage, error) {
-	url, next := s.checkInURL(pt)
-	m, err := s.codes.Matrix(url)
-	return consoleMessage{Type: "qr", URL: url, Matrix: m, NextAt: next}, err
+// qrMessage is the code a point's screen shows now: the open roll call's while one
+// covers the point, else the check-in code.
+func (s *Server) qrMessage(ctx context.Context, pt attendance.Point) (consoleMessage, error) {
+	msg := consoleMessage{Type: "qr", Kind: "checkin"}
+	msg.URL, msg.NextAt = s.checkInURL(pt)
+	rc, err := s.store.CurrentRollCall(ctx, pt.ConferenceID, pt.ID)
+	switch {
+	case err == nil:
+		msg.URL, msg.NextAt = s.rollCallURL(pt, rc)
+		msg.Kind, msg.RollCallID, msg.RollCallEnds = "rollcall", rc.ID, &rc.EndsAt
+	case !errors.Is(err, attendance.ErrNotFound):
+		return msg, err
+	}
+	msg.Matrix, err = s.codes.Matrix(msg.URL)
+	return msg, err
 }
 
 // ForwardToConsoles sends check-in and roll-call events of the bus to the consoles
-// connected to this instance; cmd taps the bus with it.
+// connected to this instance; cmd taps the bus with it. A roll call of the whole
+// conference (no point) goes to every console of the conference here.
 func (s *Server) ForwardToConsoles(ev bridge.Event) {
-	if s.consoles == nil || (ev.Type != bridge.EventCheckIn && ev.Type != bridge.EventRollCall) || ev.PointID == 0 {
+	if s.consoles == nil || (ev.Type != bridge.EventCheckIn && ev.Type != bridge.EventRollCall) {
 		return
 	}
 	e := ev
-	// A console that went away is the hub's business; nothing to do here.
-	_ = s.consoles.Send(ev.PointID, consoleMessage{Type: ev.Type, Event: &e})
+	msg := consoleMessage{Type: ev.Type, Event: &e}
+	if ev.PointID != 0 {
+		// A console that went away is the hub's business; nothing to do here.
+		_ = s.consoles.Send(ev.PointID, msg)
+		return
+	}
+	if ev.Type != bridge.EventRollCall || s.cfg.Sessions == nil {
+		return
+	}
+	for _, sess := range s.cfg.Sessions() {
+		if sess.ConferenceID == ev.ConferenceID {
+			_ = s.consoles.Send(sess.PointID, msg)
+		}
+	}
 }
 
-// PushCodes sends every connected console its point's new check-in code at each
-// rotation, until ctx ends: consoles never poll for codes.
-func (s *Server) PushCodes(ctx context.Context, points func() []bridge.Session) {
+// PushCodes sends every connected console its point's new code at each rotation,
+// until ctx ends: consoles never poll for codes.
+func (s *Server) PushCodes(ctx context.Context) {
+	if s.cfg.Sessions == nil {
+		return
+	}
 	for {
 		now := s.now()
 		next := s.tokens.WindowStart(s.tokens.Window(now) + 1)
@@ -126,9 +158,9 @@ func (s *Server) PushCodes(ctx context.Context, points func() []bridge.Session) 
 			return
 		case <-time.After(next.Sub(now) + 10*time.Millisecond):
 		}
-		for _, sess := range points() {
+		for _, sess := range s.cfg.Sessions() {
 			pt := attendance.Point{ID: sess.PointID, ConferenceID: sess.ConferenceID}
-			msg, err := s.qrMessage(pt)
+			msg, err := s.qrMessage(ctx, pt)
 			if err != nil {
 				s.log.Warn("console code", "point", pt.ID, "err", err)
 				continue

@@ -379,3 +379,32 @@ func TestDesk_CodeAnyCase(t *testing.T) {
 		t.Errorf("checked in as %v, want %s", r.json(t)["memberName"], e.m["A3"].FullName)
 	}
 }
+
+// TestDesk_OneExpected: the roster API, the chair's page and the console show one
+// expected figure, the invitees less the exempt, who are shown apart (the chair's page
+// said 0/19 where the console and the board said 0/18).
+func TestDesk_OneExpected(t *testing.T) {
+	e := ciSetup(t, testdb.Targets(t)[0])
+	ctx := context.Background()
+	a3 := e.m["A3"]
+	a3.Exempt = true
+	if err := e.db.UpdateMember(ctx, &a3, ""); err != nil {
+		t.Fatal(err)
+	}
+	browser := e.phone()
+	chair, _ := e.signedIn(t, browser, map[string]string{"memberCode": "A1", "pin": ciPIN})
+	roster := e.do(t, nil, http.MethodGet, fmt.Sprintf("/api/v1/points/%d/roster", e.pA.ID), chair, nil).json(t)
+	if roster["expected"] != 2.0 || roster["invited"] != 3.0 || roster["exempt"] != 1.0 {
+		t.Errorf("roster: expected %v, invited %v, exempt %v; want 2, 3, 1", roster["expected"], roster["invited"], roster["exempt"])
+	}
+	for _, page := range []string{fmt.Sprintf("/vi/chair/points/%d", e.pA.ID), fmt.Sprintf("/vi/console/%d", e.pA.ID)} {
+		r := e.do(t, browser, http.MethodGet, page, "", nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `<span id="expected">2</span>`) {
+			t.Errorf("%s: %d, does not show 2 expected", page, r.Status)
+		}
+	}
+	r := e.do(t, browser, http.MethodGet, fmt.Sprintf("/vi/chair/points/%d", e.pA.ID), "", nil)
+	if !strings.Contains(string(r.Body), "không tính 1 đồng chí miễn sinh hoạt") {
+		t.Errorf("the chair's page does not show the exempt member apart")
+	}
+}

@@ -46,11 +46,13 @@ var errorStatus = []struct {
 	{attendance.ErrKeyReused, http.StatusConflict, "key-reused"},
 	{attendance.ErrUndone, http.StatusConflict, "undone"},
 	{attendance.ErrRollCallClosed, http.StatusGone, "rollcall-closed"},
+	{attendance.ErrRollCallOpen, http.StatusConflict, "rollcall-open"},
 	{attendance.ErrSecretDocument, http.StatusForbidden, "secret-document"},
 	{attendance.ErrDeadline, http.StatusConflict, "deadline"},
 	{attendance.ErrSelfApproval, http.StatusForbidden, "self-approval"},
 	{attendance.ErrAlreadyDecided, http.StatusConflict, "already-decided"},
 	{attendance.ErrNotApprover, http.StatusForbidden, "not-approver"},
+	{attendance.ErrCheckedIn, http.StatusConflict, "checked-in"},
 	{bridge.ErrBadOffer, http.StatusUnprocessableEntity, "bad-offer"},
 	{bridge.ErrBadConnID, http.StatusUnprocessableEntity, "bad-offer"},
 	{bridge.ErrSessionMismatch, http.StatusConflict, "connection-mismatch"},
@@ -79,12 +81,14 @@ type problem struct {
 	Errors []fieldProblem `json:"errors,omitempty"`
 }
 
-// fieldProblem is one problem with one field (and, in an import, one line).
+// fieldProblem is one problem with one field (and, in an import, one line and the
+// value found there).
 type fieldProblem struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Line    int    `json:"line,omitempty"`
 	Param   string `json:"param,omitempty"`
+	Value   string `json:"value,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -116,14 +120,32 @@ func (s *Server) problemFor(err error, lang string) problem {
 	var ve *attendance.ValidationError
 	if errors.As(err, &ve) {
 		for _, f := range ve.Fields {
-			msg := s.i18n.T(lang, "field."+f.Code, map[string]any{"Param": f.Param})
-			if f.Line > 0 {
-				msg = s.i18n.T(lang, "field.line", map[string]any{"Line": f.Line}) + ": " + msg
-			}
-			p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Code: f.Code, Line: f.Line, Param: f.Param, Message: msg})
+			p.Errors = append(p.Errors, fieldProblem{Field: f.Field, Code: f.Code, Line: f.Line, Param: f.Param, Value: f.Value,
+				Message: s.fieldMessage(lang, f)})
 		}
 	}
 	return p
+}
+
+// fieldMessage words one field problem in lang: "field.<code>", filled with its Param.
+// A problem at a line is a cell (or a line) of an imported file (docs/design.md §20.2),
+// and its message says which — line, column, the value found — and the rule as the
+// person filling the file meets it: "import.rule.<field>.<code>", else the code's own
+// ("import.rule.<code>", with a variant named by Param first, as "column" for a column
+// missing from the header). A cell's rule is not the JSON field's: a position cell
+// takes "Bí thư" where the JSON field takes "secretary".
+func (s *Server) fieldMessage(lang string, f attendance.FieldError) string {
+	data := map[string]any{"Param": f.Param, "Value": f.Value}
+	if f.Line == 0 {
+		return s.i18n.T(lang, "field."+f.Code, data)
+	}
+	rule := s.i18n.First(lang, data, "import.rule."+f.Code+"."+f.Param, "import.rule."+f.Field+"."+f.Code,
+		"import.rule."+f.Code, "field."+f.Code)
+	if f.Field == "file" {
+		return s.i18n.T(lang, "import.problem.file", map[string]any{"Line": f.Line, "Rule": rule})
+	}
+	return s.i18n.T(lang, "import.problem", map[string]any{"Line": f.Line, "Column": s.i18n.T(lang, "import.col."+f.Field),
+		"Value": f.Value, "Rule": rule})
 }
 
 // respondError answers with the problem for err. A 5xx is logged in full and answered

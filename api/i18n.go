@@ -60,6 +60,22 @@ func (t *translator) T(lang, id string, data ...any) string {
 	return s
 }
 
+// First returns the first of ids there is a message for, in lang, filled from data; the
+// last id as T shows it when there is none. It lets a specific message stand in for a
+// general one where there is one to say.
+func (t *translator) First(lang string, data any, ids ...string) string {
+	l, ok := t.localizers[lang]
+	if !ok {
+		l = t.localizers[languages[0]]
+	}
+	for _, id := range ids[:len(ids)-1] {
+		if s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data}); err == nil {
+			return s
+		}
+	}
+	return t.T(lang, ids[len(ids)-1], data)
+}
+
 // setLang fixes the language of a page group.
 func setLang(lang string) gin.HandlerFunc {
 	return func(c *gin.Context) { c.Set(ctxLang, lang) }

@@ -245,7 +245,7 @@ func TestImport_Refused(t *testing.T) {
 					for _, e := range p.Errors {
 						if e.Line == wnt.line && e.Field == wnt.field && e.Code == wnt.code {
 							found = true
-							if wnt.line > 0 && !strings.HasPrefix(e.Message, fmt.Sprintf("Dòng %d: ", wnt.line)) {
+							if wnt.line > 0 && !strings.HasPrefix(e.Message, fmt.Sprintf("Dòng %d · ", wnt.line)) {
 								t.Errorf("message: got %q, want it to start with the line", e.Message)
 							}
 						}

@@ -159,8 +159,8 @@ func (s *Server) handleMemberDelete() gin.HandlerFunc {
 const maxImportSize = 20 << 20
 
 // handleMemberImport handles POST /api/v1/members/import (multipart field "file", CSV
-// or XLSX). One bad row rejects the whole file with every problem by line; importing
-// again updates members by code.
+// or XLSX). One bad row rejects the whole file with every problem of every row at once,
+// by line, with the value found; importing again updates members by code.
 func (s *Server) handleMemberImport() gin.HandlerFunc {
 	type response struct {
 		Created int `json:"created"`
@@ -197,9 +197,10 @@ func (s *Server) importRoster(c *gin.Context) (attendance.ImportResult, error) {
 		return attendance.ImportResult{}, err
 	}
 	defer f.Close()
-	rows, err := attendance.ParseRoster(f)
+	roster, err := attendance.ReadRoster(f)
 	if err != nil {
 		return attendance.ImportResult{}, err
 	}
-	return s.store.ImportMembers(c.Request.Context(), rows)
+	// The store reports the roster's own problems with the registry's, in one answer.
+	return s.store.ImportMembers(c.Request.Context(), roster)
 }

@@ -54,7 +54,9 @@ func (s *Server) adminPageRoutes(g *gin.RouterGroup) {
 	g.POST("/conferences/:id/documents/:did/delete", editor, s.pageDocumentDelete())
 	g.GET("/conferences/:id/invitations", s.pageInvitations())
 	g.GET("/conferences/:id/board", s.pageBoard())
+	g.GET("/points/:id", s.pageAdminPoint())
 	g.GET("/points/:id/view", s.pageView())
+	g.POST("/conferences/:id/invitations", editor, s.pageInvitationCreate())
 	g.POST("/conferences/:id/invitations/generate", editor, s.pageInvitationsGenerate())
 	g.POST("/conferences/:id/invitations/:iid/delete", editor, s.pageInvitationDelete())
 

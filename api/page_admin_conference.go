@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -273,6 +274,7 @@ type pointRow struct {
 	Location string
 	Orgs     []string
 	Invited  int64
+	Reports  reportGroup
 }
 
 // conferenceData is what the conference page shows.
@@ -285,6 +287,10 @@ type conferenceData struct {
 	Orgs      []orgOption
 	CanEdit   bool
 	Documents []documentJSON
+	// Reports are the conference's report and its host's report of the year; each
+	// point's is on its row.
+	Reports []reportGroup
+	Final   bool
 }
 
 // showConference renders the conference page with status: its details, its points and
@@ -321,8 +327,14 @@ func (s *Server) showConference(c *gin.Context, d pageData, id int64, status int
 	out := conferenceData{Section: "conferences", Conf: toConferenceView(conf, idx), Invited: invited.Total,
 		Orgs: idx.options(0), CanEdit: p.Is(attendance.RoleAdmin, attendance.RoleOrganizer),
 		Pager: newPager("/"+d.Lang+"/admin/conferences/"+idString(id), url.Values{}, points.Total, points.Page)}
+	out.Final = conf.Status == attendance.StatusClosed
+	out.Reports = append(out.Reports, s.conferenceReports(d.Lang, conf))
+	if conf.HostOrganizationID != nil {
+		host := attendance.Organization{ID: *conf.HostOrganizationID, Name: idx.name(*conf.HostOrganizationID)}
+		out.Reports = append(out.Reports, s.organizationReports(d.Lang, host, conf.StartsAt.In(attendance.VietnamTime).Year())...)
+	}
 	for _, pt := range points.Items {
-		row := pointRow{ID: pt.ID, Name: pt.Name, Location: pt.Location}
+		row := pointRow{ID: pt.ID, Name: pt.Name, Location: pt.Location, Reports: s.pointReports(d.Lang, pt)}
 		for _, oid := range pt.OrganizationIDs {
 			row.Orgs = append(row.Orgs, idx.name(oid))
 		}
@@ -472,71 +484,184 @@ type invitationRow struct {
 	Note       string
 }
 
-// pageInvitations handles GET /{lang}/admin/conferences/{id}/invitations?q=&pointId=&page=.
+// invitationsData is what the invitations page shows: the list, its filters, and the
+// search for one more person to invite.
+type invitationsData struct {
+	Section string
+	Conf    conferenceView
+	Rows    []invitationRow
+	Pager   pager
+	Points  []pointOption
+	CanEdit bool
+	// Back is the list's query, so a removal returns to the same page.
+	Back string
+	// Find is the search for a member to invite; Found the members it matched who are
+	// not invited yet, each with the point offered first.
+	Find  string
+	Found []inviteCandidate
+	// Sent is what an invitation form sent back with a problem.
+	Sent map[string]string
+}
+
+type pointOption struct {
+	ID   string
+	Name string
+}
+
+// inviteCandidate is a member the organizer may invite, with the point of their
+// organization when there is one.
+type inviteCandidate struct {
+	ID       int64
+	Code     string
+	FullName string
+	OrgName  string
+	Position attendance.Position
+	Exempt   bool
+	PointID  string
+}
+
+// pageInvitations handles GET /{lang}/admin/conferences/{id}/invitations?q=&pointId=&page=&find=.
 func (s *Server) pageInvitations() gin.HandlerFunc {
-	type pointOption struct {
-		ID   string
-		Name string
-	}
-	type data struct {
-		Section string
-		Conf    conferenceView
-		Rows    []invitationRow
-		Pager   pager
-		Points  []pointOption
-		CanEdit bool
-		// Back is the list's query, so a removal returns to the same page.
-		Back string
-	}
 	return func(c *gin.Context) {
 		id, ok := s.pageID(c, "id")
 		if !ok {
 			return
 		}
-		ctx := c.Request.Context()
-		p, _ := principal(c)
-		conf, err := s.store.Conference(ctx, p.Scope(), id)
-		if err != nil {
-			s.pageFail(c, err)
-			return
-		}
-		d := s.newPage(c, "page.invitations")
-		d.Form = filters(c, "q", "pointId")
-		f := attendance.InvitationFilter{ConferenceID: id, Scope: p.Scope(), Page: listPage(c), Query: d.Form["q"]}
-		if len([]rune(f.Query)) > 100 {
-			f.Query = string([]rune(f.Query)[:100])
-		}
-		if n, err := strconv.ParseInt(d.Form["pointId"], 10, 64); err == nil && n > 0 {
-			f.PointID = n
-		} else {
-			d.Form["pointId"] = ""
-		}
-		l, err := s.store.Invitations(ctx, f)
-		if err != nil {
-			s.pageFail(c, err)
-			return
-		}
-		points, err := s.store.Points(ctx, attendance.PointFilter{ConferenceID: id, Scope: p.Scope(),
-			Page: attendance.Page{Size: attendance.MaxPageSize}})
-		if err != nil {
-			s.pageFail(c, err)
-			return
-		}
-		out := data{Section: "conferences", Conf: toConferenceView(conf, orgIndex{}),
-			CanEdit: p.Is(attendance.RoleAdmin, attendance.RoleOrganizer) && conf.Editable(),
-			Pager:   newPager(c.Request.URL.Path, c.Request.URL.Query(), l.Total, l.Page), Back: c.Request.URL.RawQuery}
-		for _, pt := range points.Items {
-			out.Points = append(out.Points, pointOption{ID: idString(pt.ID), Name: pt.Name})
-		}
-		for _, v := range l.Items {
-			out.Rows = append(out.Rows, invitationRow{ID: v.ID, PointName: v.PointName, MemberID: v.MemberID,
-				MemberCode: v.MemberCode, FullName: v.FullName, Position: v.Position, Exempt: v.Exempt, Source: v.Source,
-				Note: v.Note})
-		}
-		d.Title = s.i18n.T(d.Lang, "page.invitations") + " · " + conf.Title
-		d.Data = out
-		s.render(c, http.StatusOK, "admin_invitations", d)
+		s.showInvitations(c, s.newPage(c, "page.invitations"), id, http.StatusOK)
 	}
+}
+
+// showInvitations renders the invitations of conference id with status, filtered by
+// the query, and the members that find matched; a problem in d comes with it.
+func (s *Server) showInvitations(c *gin.Context, d pageData, id int64, status int) {
+	ctx := c.Request.Context()
+	p, _ := principal(c)
+	conf, err := s.store.Conference(ctx, p.Scope(), id)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	form := filters(c, "q", "pointId", "find")
+	f := attendance.InvitationFilter{ConferenceID: id, Scope: p.Scope(), Page: listPage(c), Query: truncate(form["q"], 100)}
+	if n, err := strconv.ParseInt(form["pointId"], 10, 64); err == nil && n > 0 {
+		f.PointID = n
+	} else {
+		form["pointId"] = ""
+	}
+	l, err := s.store.Invitations(ctx, f)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	points, err := s.store.Points(ctx, attendance.PointFilter{ConferenceID: id, Scope: p.Scope(),
+		Page: attendance.Page{Size: attendance.MaxPageSize}})
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	out := invitationsData{Section: "conferences", Conf: toConferenceView(conf, orgIndex{}),
+		CanEdit: p.Is(attendance.RoleAdmin, attendance.RoleOrganizer) && conf.Editable(),
+		Pager:   newPager(c.Request.URL.Path, c.Request.URL.Query(), l.Total, l.Page), Back: c.Request.URL.RawQuery,
+		Find: form["find"], Sent: d.Form}
+	for _, pt := range points.Items {
+		out.Points = append(out.Points, pointOption{ID: idString(pt.ID), Name: pt.Name})
+	}
+	for _, v := range l.Items {
+		out.Rows = append(out.Rows, invitationRow{ID: v.ID, PointName: v.PointName, MemberID: v.MemberID,
+			MemberCode: v.MemberCode, FullName: v.FullName, Position: v.Position, Exempt: v.Exempt, Source: v.Source,
+			Note: v.Note})
+	}
+	if out.CanEdit && out.Find != "" {
+		if out.Found, err = s.inviteCandidates(c, id, truncate(out.Find, 100), points.Items); err != nil {
+			s.pageFail(c, err)
+			return
+		}
+	}
+	d.Form = form
+	d.Title = s.i18n.T(d.Lang, "page.invitations") + " · " + conf.Title
+	d.Data = out
+	s.render(c, status, "admin_invitations", d)
+}
+
+// maxCandidates bounds the members a search for one more invitee shows: a name
+// typed in part should narrow it, not page through the roster.
+const maxCandidates = 20
+
+// inviteCandidates are the active members matching find who have no invitation to
+// conference id yet, each offered the point their organization takes part in.
+func (s *Server) inviteCandidates(c *gin.Context, id int64, find string, points []attendance.Point) ([]inviteCandidate, error) {
+	p, _ := principal(c)
+	active := true
+	l, err := s.store.Members(c.Request.Context(), attendance.MemberFilter{Query: find, NotInvitedTo: id, Active: &active,
+		Scope: p.Scope(), Page: attendance.Page{Size: maxCandidates}})
+	if err != nil {
+		return nil, err
+	}
+	idx, err := s.orgIndex(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []inviteCandidate
+	for _, m := range l.Items {
+		cand := inviteCandidate{ID: m.ID, Code: m.Code, FullName: m.FullName, OrgName: idx.name(m.OrganizationID),
+			Position: m.Position, Exempt: m.Exempt}
+		for _, pt := range points {
+			if slices.Contains(pt.OrganizationIDs, m.OrganizationID) {
+				cand.PointID = idString(pt.ID)
+				break
+			}
+		}
+		out = append(out, cand)
+	}
+	return out, nil
+}
+
+// pageInvitationCreate handles POST /{lang}/admin/conferences/{id}/invitations
+// (memberId, pointId, note): one person invited by hand, as the API's POST does. A
+// problem shows the page again with the search that found them.
+func (s *Server) pageInvitationCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.pageID(c, "id")
+		if !ok {
+			return
+		}
+		f := newPageForm(c)
+		inv := attendance.Invitation{ConferenceID: id, MemberID: f.id("memberId"), PointID: f.id("pointId"), Note: f.str("note")}
+		err := f.err(func() error { return nil })
+		if err == nil {
+			err = s.store.CreateInvitation(c.Request.Context(), &inv)
+		}
+		if err != nil {
+			d := s.newPage(c, "page.invitations")
+			p := s.problemFor(err, d.Lang)
+			if p.Status == http.StatusNotFound || p.Status >= 500 {
+				s.pageFail(c, err)
+				return
+			}
+			d.Problem = &p
+			d.Form = f.values
+			q := url.Values{"find": {c.PostForm("find")}}
+			c.Request.URL.RawQuery = q.Encode()
+			d.Path = "/admin/conferences/" + idString(id) + "/invitations?" + q.Encode()
+			s.explain(&d, err, attendance.ErrInvalidTransition, "conf.closedPoints")
+			s.showInvitations(c, d, id, p.Status)
+			return
+		}
+		v, err := s.store.Invitation(c.Request.Context(), attendance.Scope{All: true}, inv.ID)
+		if err != nil {
+			s.pageFail(c, err)
+			return
+		}
+		s.seeOther(c, "inv.added", invitationsBack(id, url.Values{"q": {v.MemberCode}}.Encode()))
+	}
+}
+
+// truncate cuts s to n characters.
+func truncate(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n])
+	}
+	return s
 }
 
 // invitationsBack is the invitation list of conference id with the query a form sent

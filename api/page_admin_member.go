@@ -82,6 +82,8 @@ type memberFormData struct {
 	HasPIN  bool
 	Orgs    []orgOption
 	CanEdit bool
+	// Reports are the member's yearly reports, once the member exists.
+	Reports []reportGroup
 }
 
 // memberForm renders the member form: new when id is 0.
@@ -92,8 +94,12 @@ func (s *Server) memberForm(c *gin.Context, d pageData, id int64, hasPIN bool, s
 		s.pageFail(c, ierr)
 		return
 	}
-	d.Data = memberFormData{Section: "members", ID: id, HasPIN: hasPIN, Orgs: idx.options(0),
+	data := memberFormData{Section: "members", ID: id, HasPIN: hasPIN, Orgs: idx.options(0),
 		CanEdit: p.Is(attendance.RoleAdmin)}
+	if id != 0 {
+		data.Reports = s.memberReports(d.Lang, id, s.reportYears()...)
+	}
+	d.Data = data
 	if err != nil {
 		s.showProblem(c, d, "admin_member", err)
 		return
@@ -290,7 +296,8 @@ func (s *Server) pageImport() gin.HandlerFunc {
 }
 
 // pageImportSubmit handles POST /{lang}/admin/import (multipart field "file"). A file
-// with any problem imports nothing; the page lists every problem by line and column.
+// with any problem imports nothing; the page lists every problem of every row, worded
+// as the API words them (problemFor): line, column, the value found and the rule.
 func (s *Server) pageImportSubmit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		res, err := s.importRoster(c)
@@ -301,28 +308,6 @@ func (s *Server) pageImportSubmit() gin.HandlerFunc {
 			if p.Status >= 500 {
 				s.pageFail(c, err)
 				return
-			}
-			for i, e := range p.Errors {
-				if e.Field == "file" && e.Code == attendance.CodeRange {
-					// The row limit, said as what to do about it.
-					p.Errors[i].Message = s.i18n.T(d.Lang, "import.tooManyRows", map[string]any{"Max": e.Param})
-				}
-				if e.Line == 0 {
-					continue
-				}
-				msg := s.i18n.T(d.Lang, "field."+e.Code, map[string]any{"Param": e.Param})
-				if e.Param != "" && (e.Code == attendance.CodeUnknown || e.Field == "file" && e.Code == attendance.CodeDuplicate) {
-					msg += " «" + e.Param + "»"
-				}
-				if e.Code == attendance.CodeDuplicate && e.Field == "code" {
-					msg = s.i18n.T(d.Lang, "import.duplicateOf", map[string]any{"Line": e.Param})
-				}
-				if e.Field == "file" {
-					p.Errors[i].Message = s.i18n.T(d.Lang, "field.line", map[string]any{"Line": e.Line}) + ": " + msg
-					continue
-				}
-				p.Errors[i].Message = s.i18n.T(d.Lang, "import.lineProblem", map[string]any{"Line": e.Line,
-					"Column": s.i18n.T(d.Lang, "import.col."+e.Field), "Message": msg})
 			}
 			p.Detail = s.i18n.T(d.Lang, "import.nothing")
 			d.Problem = &p

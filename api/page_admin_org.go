@@ -216,6 +216,8 @@ type orgFormData struct {
 	Parents []orgOption
 	// CanEdit is false for the roles that may only look.
 	CanEdit bool
+	// Reports are the organization's yearly reports, once it exists.
+	Reports []reportGroup
 }
 
 // orgForm renders the organization form: new when id is 0.
@@ -226,7 +228,11 @@ func (s *Server) orgForm(c *gin.Context, d pageData, id int64, status int, err e
 		s.pageFail(c, ierr)
 		return
 	}
-	d.Data = orgFormData{Section: "organizations", ID: id, Parents: idx.options(id), CanEdit: p.Is(attendance.RoleAdmin)}
+	data := orgFormData{Section: "organizations", ID: id, Parents: idx.options(id), CanEdit: p.Is(attendance.RoleAdmin)}
+	if o, ok := idx.byID[id]; ok {
+		data.Reports = s.organizationReports(d.Lang, o, s.reportYears()...)
+	}
+	d.Data = data
 	if err != nil {
 		s.showProblem(c, d, "admin_organization", err)
 		return

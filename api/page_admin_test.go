@@ -588,7 +588,7 @@ func TestAdminPages_Guards(t *testing.T) {
 		for _, wr := range writes {
 			t.Run("supervisor "+wr.path, func(t *testing.T) {
 				o1, m1, c1, a1 := admCount(t, s.db)
-				admWant(t, supervisor.post(wr.path, wr.form), http.StatusForbidden, "Bạn không có quyền xem trang này")
+				admWant(t, supervisor.post(wr.path, wr.form), http.StatusForbidden, "Đồng chí không có quyền xem trang này")
 				if o2, m2, c2, a2 := admCount(t, s.db); o1 != o2 || m1 != m2 || c1 != c2 || a1 != a2 {
 					t.Errorf("something changed")
 				}
@@ -681,7 +681,7 @@ func TestAdminPages_Import(t *testing.T) {
 			_, before, _, _ := admCount(t, s.db)
 			res := admin.upload("sai.csv", []byte(bad))
 			admWant(t, res, http.StatusUnprocessableEntity, "Chưa nhập đảng viên nào",
-				"Dòng 3, cột «Mã tổ chức»: Không tồn tại «CB99»")
+				"Dòng 3 · Mã tổ chức «CB99»: không có tổ chức đảng nào có mã hoặc tên này")
 			if strings.Contains(admText(res.Body.String()), "Dòng 2") || strings.Contains(admText(res.Body.String()), "Dòng 4") {
 				t.Errorf("good lines reported as problems")
 			}
@@ -694,12 +694,12 @@ func TestAdminPages_Import(t *testing.T) {
 				"DV3001,,CB01,\n" +
 				"DV3001,Bà Triệu,CB01,số lạ\n"
 			res := admin.upload("sai.csv", []byte(bad))
-			admWant(t, res, http.StatusUnprocessableEntity, "Dòng 2, cột «Họ và tên»: Bắt buộc nhập",
-				"Dòng 3, cột «Mã đảng viên»: Trùng mã với dòng 2", "Dòng 3, cột «Điện thoại»: Không đúng định dạng")
+			admWant(t, res, http.StatusUnprocessableEntity, "Dòng 2 · Họ và tên: bắt buộc, ô này đang trống",
+				"Dòng 3 · Mã đảng viên «DV3001»: trùng mã với dòng 2", "Dòng 3 · Điện thoại «số lạ»: phải là số điện thoại")
 		})
 		t.Run("missing column", func(t *testing.T) {
 			res := admin.upload("sai.csv", []byte("Mã đảng viên;Mã tổ chức\r\nDV1;CB01\r\n"))
-			admWant(t, res, http.StatusUnprocessableEntity, "Dòng 1, cột «Họ và tên»: Bắt buộc nhập")
+			admWant(t, res, http.StatusUnprocessableEntity, "Dòng 1 · Họ và tên: dòng tiêu đề thiếu cột này")
 		})
 		t.Run("not a roster", func(t *testing.T) {
 			res := admin.upload("anh.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))

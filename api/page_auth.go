@@ -34,6 +34,12 @@ func safeNext(next, fallback string) string {
 	return next
 }
 
+// homePage is a member's own page: their conferences and their own reports.
+type homePage struct {
+	Items   []conferenceJSON
+	Reports []reportGroup
+}
+
 // pageHome handles GET /{lang}/: staff go to the admin area; members to their page.
 func (s *Server) pageHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -55,7 +61,7 @@ func (s *Server) pageHome() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		d.Data = toList(l, toConference)
+		d.Data = homePage{Items: toList(l, toConference).Items, Reports: s.memberReports(d.Lang, p.MemberID, s.reportYears()...)}
 		s.render(c, http.StatusOK, "home", d)
 	}
 }
@@ -82,7 +88,7 @@ func (s *Server) pageLoginSubmit() gin.HandlerFunc {
 		} else {
 			in.MemberCode, in.PIN = "", ""
 		}
-		_, token, err := s.startSession(c, in)
+		p, _, err := s.startSession(c, in)
 		if err != nil {
 			d := s.newPage(c, "page.login")
 			p := s.problemFor(err, d.Lang)
@@ -95,8 +101,13 @@ func (s *Server) pageLoginSubmit() gin.HandlerFunc {
 			s.render(c, p.Status, "login", d)
 			return
 		}
-		_ = token
-		c.Redirect(http.StatusSeeOther, safeNext(c.PostForm("next"), "/"+lang(c)+"/"))
+		// A chair signs in to run their points, so that is where they land; a next
+		// page the sign-in was asked for still wins.
+		home := "/" + lang(c) + "/"
+		if p.Is(attendance.RoleChair) {
+			home += "chair/"
+		}
+		c.Redirect(http.StatusSeeOther, safeNext(c.PostForm("next"), home))
 	}
 }
 

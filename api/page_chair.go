@@ -27,16 +27,30 @@ type chairPointLink struct {
 	Conference conferenceJSON
 }
 
+// chairHome is the data of the chair's home page.
+type chairHome struct {
+	// Current are the points of live and scheduled conferences; Past those of the
+	// latest ended and closed ones, whose reports stay within reach.
+	Current, Past []chairPointLink
+	// Reports are the yearly reports of the chair's own organization.
+	Reports []reportGroup
+}
+
 // pageChairHome handles GET /{lang}/chair/: the points of the caller's current
-// conferences.
+// conferences and of the latest past ones, and their organization's yearly reports.
 func (s *Server) pageChairHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		d := s.newPage(c, "page.chair")
 		p, _ := principal(c)
 		ctx := c.Request.Context()
-		var links []chairPointLink
-		for _, st := range []attendance.ConferenceStatus{attendance.StatusLive, attendance.StatusScheduled} {
-			confs, err := s.store.Conferences(ctx, attendance.ConferenceFilter{Status: st, Scope: p.Scope(), Page: attendance.Page{Size: 20}})
+		var out chairHome
+		for _, st := range []attendance.ConferenceStatus{attendance.StatusLive, attendance.StatusScheduled,
+			attendance.StatusEnded, attendance.StatusClosed} {
+			size, links := 20, &out.Current
+			if st == attendance.StatusEnded || st == attendance.StatusClosed {
+				size, links = 5, &out.Past
+			}
+			confs, err := s.store.Conferences(ctx, attendance.ConferenceFilter{Status: st, Scope: p.Scope(), Page: attendance.Page{Size: size}})
 			if err != nil {
 				s.respondError(c, err)
 				return
@@ -48,11 +62,24 @@ func (s *Server) pageChairHome() gin.HandlerFunc {
 					return
 				}
 				for _, pt := range pts.Items {
-					links = append(links, chairPointLink{Point: toPoint(pt), Conference: toConference(conf)})
+					*links = append(*links, chairPointLink{Point: toPoint(pt), Conference: toConference(conf)})
 				}
 			}
 		}
-		d.Data = links
+		if p.MemberID != 0 {
+			m, err := s.store.Member(ctx, p.Scope(), p.MemberID)
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			org, err := s.store.Organization(ctx, p.Scope(), m.OrganizationID)
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			out.Reports = s.organizationReports(d.Lang, org, s.reportYears()...)
+		}
+		d.Data = out
 		s.render(c, http.StatusOK, "chair", d)
 	}
 }
@@ -62,12 +89,15 @@ type chairPointPage struct {
 	Point      pointJSON
 	Conference conferenceJSON
 	Counts     map[string]int // by attendance.RosterStatus
-	Expected   int
+	Expected   int            // invitees less exempt members, as on the console and the board
+	Exempt     int
 	Entries    []rosterEntryJSON
 	RollCalls  []rollCallJSON
 	Materials  map[int64]int64 // member id → documents opened
 	Documents  int
 	Now        time.Time
+	// Reports are the point's report and its organizations' of the year.
+	Reports []reportGroup
 }
 
 // pageChairPoint handles GET /{lang}/chair/points/{id}.
@@ -85,7 +115,7 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 		}
 		conf := r.Conference
 		pg := chairPointPage{Point: toPoint(pt), Conference: toConference(conf), Counts: map[string]int{},
-			Expected: r.Invited, Entries: rosterEntries(r), Materials: map[int64]int64{}, Now: s.now()}
+			Expected: r.Expected(), Exempt: r.Exempt, Entries: rosterEntries(r), Materials: map[int64]int64{}, Now: s.now()}
 		for st, n := range r.Counts {
 			pg.Counts[string(st)] = n
 		}
@@ -111,6 +141,11 @@ func (s *Server) pageChairPoint() gin.HandlerFunc {
 			return
 		}
 		pg.Documents = len(docs)
+		p, _ := principal(c)
+		if pg.Reports, err = s.pointReportGroups(ctx, lang(c), p, pt, conf); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		d := s.newPage(c, "page.chair")
 		d.Title = pt.Name
 		d.Data = pg

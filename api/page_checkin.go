@@ -33,11 +33,12 @@ type checkInPage struct {
 	Opens      time.Time
 	// KnownName is set when the phone's one-tap cookie names a member.
 	KnownName string
-	// Failure is the message id of a refusal, Hint what to do about it.
-	Failure, Hint string
-	Result        *checkInReply
-	Answered      string // a roll-call answer's member name
-	Retry         bool   // the form is shown again with a problem
+	// Failure is the message id of a refusal, Hint what to do about it, Detail the
+	// refusal's own words (until when a lock lasts).
+	Failure, Hint, Detail string
+	Result                *checkInReply
+	Answered              string // a roll-call answer's member name
+	Retry                 bool   // the form is shown again with a problem
 }
 
 // scanFailure maps a refusal to the message and hint the phone shows.
@@ -60,6 +61,8 @@ func scanFailure(err error) (msg, hint string, status int) {
 		return "scan.rollcallclosed", "scan.rollcallclosed.hint", http.StatusGone
 	case errors.Is(err, attendance.ErrLocked):
 		return "scan.locked", "scan.locked.hint", http.StatusTooManyRequests
+	case errors.Is(err, attendance.ErrThrottled):
+		return "scan.throttled", "scan.throttled.hint", http.StatusTooManyRequests
 	}
 	return "", "", 0
 }
@@ -110,6 +113,10 @@ func (s *Server) renderScanError(c *gin.Context, d pageData, pg *checkInPage, pl
 		}
 	}
 	pg.Failure, pg.Hint = msg, hint
+	if msg != "" {
+		pg.Detail = s.problemFor(err, d.Lang).Detail
+		s.setRetryAfter(c, status, err)
+	}
 	if pl.Point.Name != "" {
 		pg.PointName, pg.Conference = pl.Point.Name, pl.Conference.Title
 	}

@@ -17,9 +17,15 @@ type consolePage struct {
 	Expected        int
 	CheckedIn       int
 	Chair           string
+	ChairLabel      string // "console.chair", or "console.openedBy" for staff
 	ICEServers      any
 	RotateSeconds   int
 	NextAt          time.Time
+	// CodeKind is "rollcall" when the console opens during a roll call, which it then
+	// shows (RollCallID, RollCallEnds) instead of the check-in code.
+	CodeKind     string
+	RollCallID   int64
+	RollCallEnds *time.Time
 }
 
 // pageConsole handles GET /{lang}/console/{id}: the console on the room's screen,
@@ -35,7 +41,7 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		qr, err := s.qrMessage(pt)
+		qr, err := s.qrMessage(c.Request.Context(), pt)
 		if err != nil {
 			s.respondError(c, err)
 			return
@@ -47,9 +53,14 @@ func (s *Server) pageConsole() gin.HandlerFunc {
 		}
 		pg := consolePage{Point: toPoint(pt), Conference: toConference(r.Conference), CheckInMatrix: qr.Matrix,
 			MaterialsMatrix: mat, MaterialsURL: s.materialsURL(pt), RotateSeconds: int(s.tokens.Rotate().Seconds()),
-			NextAt: qr.NextAt, Expected: r.Expected(), CheckedIn: r.CheckedIn}
+			NextAt: qr.NextAt, CodeKind: qr.Kind, RollCallID: qr.RollCallID, RollCallEnds: qr.RollCallEnds, Expected: r.Expected(), CheckedIn: r.CheckedIn}
 		p, _ := principal(c)
-		pg.Chair = p.Name
+		// Staff who open a console run it; they do not chair the room, and the screen
+		// says so rather than naming them chair.
+		pg.Chair, pg.ChairLabel = p.Name, "console.chair"
+		if p.Staff() {
+			pg.ChairLabel = "console.openedBy"
+		}
 		if s.consoles != nil {
 			pg.ICEServers = s.consoles.ICEServers()
 		}

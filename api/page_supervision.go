@@ -238,6 +238,9 @@ type auditRow struct {
 	auditEntryJSON
 	When  string
 	Actor string
+	// Subject is what the entry is about in words: the member and the point of a
+	// check-in, and so on (AuditSubjects).
+	Subject string
 }
 
 // pageAudit handles GET /{lang}/admin/supervision/audit?verify=1&head=&page=: the
@@ -276,9 +279,14 @@ func (s *Server) pageAudit() gin.HandlerFunc {
 			return
 		}
 		names := s.people(ctx)
+		subjects, err := s.store.AuditSubjects(ctx, l.Items)
+		if err != nil {
+			s.pageFail(c, err)
+			return
+		}
 		for _, e := range l.Items {
 			out.Entries = append(out.Entries, auditRow{auditEntryJSON: toAuditEntry(e), When: vnTime(e.At),
-				Actor: names.name(e.ActorAccountID, e.ActorMemberID)})
+				Actor: names.name(e.ActorAccountID, e.ActorMemberID), Subject: subjects[e.ID]})
 		}
 		q := c.Request.URL.Query()
 		q.Del("verify")

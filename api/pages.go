@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,11 +99,13 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		// vntime shows a time as people in Vietnam read it.
 		"vntime":          func(t time.Time) string { return t.In(attendance.VietnamTime).Format("15:04 02/01/2006") },
-		"kib":             func(n int64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) },
+		"vnclock":         vnclock,
+		"size":            formatSize,
 		"checkinMessages": func(lang string) map[string]any { return checkinMessages(tr, lang) },
 		"consoleMessages": func(lang string) map[string]any {
 			out := map[string]any{}
-			for _, k := range []string{"online", "offline", "connecting", "reconnecting", "expired", "late", "answered", "unsupported"} {
+			for _, k := range []string{"online", "offline", "connecting", "reconnecting", "expired", "late", "answered", "unsupported",
+				"scanToCheckIn", "scanToAnswer", "rollcallLeft"} {
 				out[k] = tr.T(lang, "console."+k)
 			}
 			return out
@@ -117,7 +121,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		"consoleData": func(pg consolePage) map[string]any {
 			return map[string]any{"checkinMatrix": pg.CheckInMatrix, "materialsMatrix": pg.MaterialsMatrix,
-				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt}
+				"iceServers": pg.ICEServers, "rotateSeconds": pg.RotateSeconds, "nextAt": pg.NextAt,
+				"kind": pg.CodeKind, "rollCallId": pg.RollCallID, "rollCallEndsAt": pg.RollCallEnds}
 		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html")
@@ -291,7 +296,7 @@ func checkinMessages(tr *translator, lang string) map[string]any {
 		"token-expired": "scan.expired", "token-not-yet-valid": "scan.future", "token-forged": "scan.invalid",
 		"token-malformed": "scan.invalid", "token-kind": "scan.invalid", "token-conference": "scan.invalid",
 		"checkin-not-open": "scan.notopen", "checkin-closed": "scan.closed", "not-invited": "scan.notinvited",
-		"rollcall-closed": "scan.rollcallclosed", "locked": "scan.locked",
+		"rollcall-closed": "scan.rollcallclosed", "locked": "scan.locked", "throttled": "scan.throttled",
 	} {
 		hint := id + ".hint"
 		if id == "scan.future" {
@@ -305,4 +310,47 @@ func checkinMessages(tr *translator, lang string) map[string]any {
 		"shared": tr.T(lang, "checkin.shared"), "staticQR": tr.T(lang, "checkin.static"), "sending": tr.T(lang, "checkin.sending"),
 		"retrying": tr.T(lang, "checkin.retrying"), "rollcallDone": tr.T(lang, "rollcall.done"),
 	}
+}
+
+// vnclock is the time of day in Vietnam ("07:52"), of a time or of a set *time.Time;
+// "" for a nil one.
+func vnclock(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		return v.In(attendance.VietnamTime).Format("15:04")
+	case *time.Time:
+		if v != nil {
+			return v.In(attendance.VietnamTime).Format("15:04")
+		}
+	}
+	return ""
+}
+
+// formatSize shows a file's size as people read it: bytes under a kilobyte ("400 B"),
+// then KB, MB and GB of 1,024, with one decimal under ten ("1,2 KB" in Vietnamese,
+// "1.2 KB" in English) and none above ("25 MB").
+func formatSize(lang string, n int64) string {
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, unit := float64(n)/1024, "KB"
+	for _, u := range []string{"MB", "GB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	var num string
+	switch r := math.Round(v*10) / 10; {
+	case r >= 10:
+		num = strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	case r == math.Trunc(r):
+		num = strconv.FormatFloat(r, 'f', 0, 64)
+	default:
+		num = strconv.FormatFloat(r, 'f', 1, 64)
+	}
+	if lang == "vi" {
+		num = strings.Replace(num, ".", ",", 1)
+	}
+	return num + " " + unit
 }

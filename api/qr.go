@@ -41,14 +41,17 @@ func (s *Server) rollCallURL(pt attendance.Point, rc attendance.RollCall) (strin
 // for a console that draws them itself.
 func (s *Server) handlePointQR() gin.HandlerFunc {
 	type response struct {
-		CheckInURL    string     `json:"checkinUrl"`
-		CheckInMatrix []string   `json:"checkinMatrix"`
-		NextAt        time.Time  `json:"nextAt"`
-		RotateSeconds int        `json:"rotateSeconds"`
-		MaterialsURL  string     `json:"materialsUrl"`
-		RollCallURL   string     `json:"rollCallUrl,omitempty"`
-		RollCallID    int64      `json:"rollCallId,omitempty"`
-		RollCallEnds  *time.Time `json:"rollCallEndsAt,omitempty"`
+		CheckInURL    string    `json:"checkinUrl"`
+		CheckInMatrix []string  `json:"checkinMatrix"`
+		NextAt        time.Time `json:"nextAt"`
+		RotateSeconds int       `json:"rotateSeconds"`
+		MaterialsURL  string    `json:"materialsUrl"`
+		RollCallURL   string    `json:"rollCallUrl,omitempty"`
+		// RollCallMatrix is the roll call's code while one is open: the screen shows
+		// it instead of the check-in code.
+		RollCallMatrix []string   `json:"rollCallMatrix,omitempty"`
+		RollCallID     int64      `json:"rollCallId,omitempty"`
+		RollCallEnds   *time.Time `json:"rollCallEndsAt,omitempty"`
 	}
 	return func(c *gin.Context) {
 		pt, ok := s.chairPoint(c, "id")
@@ -66,6 +69,10 @@ func (s *Server) handlePointQR() gin.HandlerFunc {
 		if rc, err := s.store.CurrentRollCall(c.Request.Context(), pt.ConferenceID, pt.ID); err == nil {
 			resp.RollCallURL, _ = s.rollCallURL(pt, rc)
 			resp.RollCallID, resp.RollCallEnds = rc.ID, &rc.EndsAt
+			if resp.RollCallMatrix, err = s.codes.Matrix(resp.RollCallURL); err != nil {
+				s.respondError(c, err)
+				return
+			}
 		}
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, resp)

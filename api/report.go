@@ -2,11 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -426,6 +424,7 @@ func (s *Server) reportQuery(c *gin.Context, formats, parts []string, extra func
 
 var (
 	conferenceFormats = []string{formatJSON, formatCSV, formatXLSX, formatPDF}
+	memberFormats     = []string{formatJSON, formatCSV}
 	// The CSV parts of a conference report; the first is the default.
 	conferenceParts   = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartDelegates, attendance.PartFlags}
 	organizationParts = []string{attendance.OrgPartUnits, attendance.OrgPartOrganized, attendance.OrgPartAttended}
@@ -449,7 +448,7 @@ func (s *Server) handleConferenceReport() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.sendConferenceReport(c, &r, rq, fmt.Sprintf("bao-cao-hoi-nghi-%d", conf.ID), "Báo cáo hội nghị "+conf.Title)
+		s.sendConferenceReport(c, &r, rq, conferenceFileName(conf))
 	}
 }
 
@@ -470,20 +469,19 @@ func (s *Server) handlePointReport() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.sendConferenceReport(c, &r, rq, fmt.Sprintf("bao-cao-diem-cau-%d", pt.ID),
-			"Báo cáo "+pt.Name+" – "+r.Conference.Title)
+		s.sendConferenceReport(c, &r, rq, pointFileName(pt, r.Conference))
 	}
 }
 
-func (s *Server) sendConferenceReport(c *gin.Context, r *attendance.ConferenceReport, rq reportQuery, ascii, name string) {
+func (s *Server) sendConferenceReport(c *gin.Context, r *attendance.ConferenceReport, rq reportQuery, file fileName) {
 	switch rq.format {
 	case formatJSON:
-		s.sendJSON(c, toConferenceReport(r))
+		s.sendJSON(c, file, toConferenceReport(r))
 		return
 	case formatCSV:
-		ascii, name = ascii+"-"+rq.part, name+" – "+csvPartNames[rq.part]
+		file = file.with(rq.part, csvPartNames[rq.part])
 	}
-	s.sendFile(c, rq.format, ascii, name, func(w io.Writer) error {
+	s.sendFile(c, rq.format, file, func(w io.Writer) error {
 		switch rq.format {
 		case formatCSV:
 			switch rq.part {
@@ -534,7 +532,7 @@ func (s *Server) handleMemberReport() gin.HandlerFunc {
 		}
 		var from, to time.Time
 		year := s.now().In(attendance.VietnamTime).Year()
-		rq, ok := s.reportQuery(c, []string{formatJSON, formatCSV}, nil, func(q *query) {
+		rq, ok := s.reportQuery(c, memberFormats, nil, func(q *query) {
 			from, to = reportDate(q, "from"), reportDate(q, "to")
 			if from.IsZero() {
 				from = time.Date(year, 1, 1, 0, 0, 0, 0, attendance.VietnamTime)
@@ -557,15 +555,14 @@ func (s *Server) handleMemberReport() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		file := memberFileName(m, from, to)
 		if rq.format == formatJSON {
-			s.sendJSON(c, toMemberReport(&r))
+			s.sendJSON(c, file, toMemberReport(&r))
 			return
 		}
-		span := from.In(attendance.VietnamTime).Format("20060102") + "-" + to.In(attendance.VietnamTime).Format("20060102")
-		s.sendFile(c, formatCSV, "bao-cao-dang-vien-"+strconv.FormatInt(m.ID, 10)+"-"+span,
-			"Báo cáo đảng viên "+m.FullName+" ("+m.Code+") "+span, func(w io.Writer) error {
-				return attendance.WriteMemberCSV(w, &r)
-			})
+		s.sendFile(c, formatCSV, file, func(w io.Writer) error {
+			return attendance.WriteMemberCSV(w, &r)
+		})
 	}
 }
 
@@ -613,16 +610,15 @@ func (s *Server) handleOrganizationReport() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		ascii := fmt.Sprintf("bao-cao-to-chuc-%d-%d", org.ID, year)
-		name := fmt.Sprintf("Báo cáo năm %d – %s", year, org.Name)
+		file := organizationFileName(org, year)
 		switch rq.format {
 		case formatJSON:
-			s.sendJSON(c, toOrganizationReport(&r))
+			s.sendJSON(c, file, toOrganizationReport(&r))
 			return
 		case formatCSV:
-			ascii, name = ascii+"-"+rq.part, name+" – "+csvPartNames[rq.part]
+			file = file.with(rq.part, csvPartNames[rq.part])
 		}
-		s.sendFile(c, rq.format, ascii, name, func(w io.Writer) error {
+		s.sendFile(c, rq.format, file, func(w io.Writer) error {
 			switch rq.format {
 			case formatCSV:
 				return attendance.WriteOrganizationYearCSV(w, &r, rq.part)
@@ -635,8 +631,11 @@ func (s *Server) handleOrganizationReport() gin.HandlerFunc {
 }
 
 // sendJSON streams v as the JSON answer, without first building it whole in memory.
-func (s *Server) sendJSON(c *gin.Context, v any) {
+// It is named as a file like the other formats, so a page's link to it downloads
+// a file named after the report rather than showing "report" in the browser.
+func (s *Server) sendJSON(c *gin.Context, file fileName, v any) {
 	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Header("Content-Disposition", attachment(file.ascii+"."+formatJSON, file.name+"."+formatJSON))
 	c.Header("Cache-Control", "private, no-store")
 	c.Status(http.StatusOK)
 	if err := json.NewEncoder(c.Writer).Encode(v); err != nil {
@@ -644,14 +643,14 @@ func (s *Server) sendJSON(c *gin.Context, v any) {
 	}
 }
 
-// sendFile answers with a file that write produces, as an attachment named name (and
-// ascii for clients without RFC 6266's filename*). The status and headers go out
-// with the first bytes, so a writer that fails before writing anything still gets a
-// problem answer; CSV rows stream as they are written.
-func (s *Server) sendFile(c *gin.Context, format, ascii, name string, write func(io.Writer) error) {
+// sendFile answers with a file that write produces, as an attachment named file.name
+// (and file.ascii for clients without RFC 6266's filename*). The status and headers
+// go out with the first bytes, so a writer that fails before writing anything still
+// gets a problem answer; CSV rows stream as they are written.
+func (s *Server) sendFile(c *gin.Context, format string, file fileName, write func(io.Writer) error) {
 	w := &download{c: c, header: func() {
 		c.Header("Content-Type", reportTypes[format])
-		c.Header("Content-Disposition", attachment(ascii+"."+format, name+"."+format))
+		c.Header("Content-Disposition", attachment(file.ascii+"."+format, file.name+"."+format))
 		c.Header("Cache-Control", "private, no-store")
 		c.Header("X-Content-Type-Options", "nosniff")
 		c.Status(http.StatusOK)
@@ -693,6 +692,18 @@ var unsafeASCII = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // asciiFileName turns s into a plain ASCII file name: Vietnamese letters lose their
 // marks (đ becomes d), anything else becomes a dash.
 func asciiFileName(s string) string {
+	out := strings.Trim(unsafeASCII.ReplaceAllString(unmarked(s), "-"), "-.")
+	if len(out) > 120 {
+		out = out[len(out)-120:]
+	}
+	if out == "" {
+		out = "bao-cao"
+	}
+	return out
+}
+
+// unmarked is s with the marks taken off its letters, and đ as d.
+func unmarked(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -705,22 +716,18 @@ func asciiFileName(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	out := strings.Trim(unsafeASCII.ReplaceAllString(b.String(), "-"), "-.")
-	if len(out) > 120 {
-		out = out[len(out)-120:]
-	}
-	if out == "" {
-		out = "bao-cao"
-	}
-	return out
+	return b.String()
 }
 
 // utf8FileName keeps a name's Vietnamese but drops what a file name cannot hold, and
-// shortens it to 150 characters, keeping the extension.
+// shortens it to 150 characters, keeping the extension. A slash, as in a document's
+// number (57-NQ/TW), becomes a dash rather than running its parts together.
 func utf8FileName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
-		case unicode.IsControl(r), strings.ContainsRune(`/\:*?"<>|`, r):
+		case r == '/', r == '\\':
+			return '-'
+		case unicode.IsControl(r), strings.ContainsRune(`:*?"<>|`, r):
 			return -1
 		}
 		return r

@@ -316,7 +316,7 @@ func TestReport_Conference(t *testing.T) {
 						t.Errorf("Content-Type %q", ct)
 					}
 					name := filename(t, rec, "csv")
-					if !strings.HasPrefix(name, "Báo cáo hội nghị Hội nghị quán triệt Nghị quyết Đại hội XIV – ") {
+					if !strings.HasPrefix(name, "Báo cáo Hội nghị quán triệt Nghị quyết Đại hội XIV 2026-02-07 – ") {
 						t.Errorf("file name %q", name)
 					}
 					b := rec.Body.Bytes()
@@ -979,7 +979,7 @@ func TestAttachment(t *testing.T) {
 		t.Fatalf("%q: %v", cd, err)
 	}
 	// What a file name cannot hold (: " / and the like) is dropped; the rest is kept.
-	if got, want := params["filename"], "Báo cáo hội nghị “Đại hội XIV” 50% đạtchưa.pdf"; got != want {
+	if got, want := params["filename"], "Báo cáo hội nghị “Đại hội XIV” 50% đạt-chưa.pdf"; got != want {
 		t.Errorf("filename* decodes to %q, want %q", got, want)
 	}
 	if !strings.HasPrefix(cd, `attachment; filename="bao-cao-hoi-nghi-7.pdf"; filename*=UTF-8''B%C3%A1o%20c%C3%A1o`) {

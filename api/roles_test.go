@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -387,8 +388,9 @@ var routeCases = []routeCase{
 		allow: watchers, want: 200, scope: map[role]int{chair: 422}},
 	{name: "rollcalls list not invited", method: "GET", path: path("/api/v1/conferences/%d/rollcalls", func(f *roleFixture) int64 { return f.ConfEdit.ID }),
 		allow: watchers, want: 200, scope: map[role]int{chair: 404}},
-	{name: "rollcalls start", method: "POST", path: path("/api/v1/conferences/%d/rollcalls", func(f *roleFixture) int64 { return f.Conf.ID }),
-		body: func(f *roleFixture) any { return map[string]any{"pointId": f.PointA.ID, "windowMinutes": 5} }, allow: consoles, want: 201},
+	// Point A has a roll call open already (the fixture's): one at a time per point.
+	{name: "rollcalls start while one is open", method: "POST", path: path("/api/v1/conferences/%d/rollcalls", func(f *roleFixture) int64 { return f.Conf.ID }),
+		body: func(f *roleFixture) any { return map[string]any{"pointId": f.PointA.ID, "windowMinutes": 5} }, allow: consoles, want: 409},
 	{name: "rollcalls start other point", method: "POST", path: path("/api/v1/conferences/%d/rollcalls", func(f *roleFixture) int64 { return f.Conf.ID }),
 		body: func(f *roleFixture) any { return map[string]any{"pointId": f.PointB.ID, "windowMinutes": 5} }, allow: consoles, want: 201,
 		scope: map[role]int{chair: 422}},
@@ -803,8 +805,21 @@ func TestRoutes_ScopeLive(t *testing.T) {
 			}
 			return rc.ID
 		}
-		rcA, rcB, rcAll := rollCall(w.PointA.ID), rollCall(w.PointB.ID), rollCall(0)
-		for _, a := range []struct{ rc, point, member int64 }{{rcB, w.PointB.ID, w.MemB.ID}, {rcAll, w.PointB.ID, w.SecB.ID}, {rcAll, w.PointA.ID, w.MemA.ID}} {
+		// One roll call at a time per point: A's and B's run together, the one for all
+		// after they ended.
+		rcA, rcB := rollCall(w.PointA.ID), rollCall(w.PointB.ID)
+		if _, err := db.AnswerRollCall(ctx, rcB, w.PointB.ID, w.MemB.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.StartRollCall(ctx, w.Conf.ID, 0, 10*time.Minute, staff); !errors.Is(err, attendance.ErrRollCallOpen) {
+			t.Errorf("a roll call for all while A's is open: %v, want ErrRollCallOpen", err)
+		}
+		now = now.Add(11 * time.Minute)
+		rcAll := rollCall(0)
+		if _, err := db.StartRollCall(ctx, w.Conf.ID, w.PointA.ID, 10*time.Minute, staff); !errors.Is(err, attendance.ErrRollCallOpen) {
+			t.Errorf("a roll call of A while one for all is open: %v, want ErrRollCallOpen", err)
+		}
+		for _, a := range []struct{ rc, point, member int64 }{{rcAll, w.PointB.ID, w.SecB.ID}, {rcAll, w.PointA.ID, w.MemA.ID}} {
 			if _, err := db.AnswerRollCall(ctx, a.rc, a.point, a.member); err != nil {
 				t.Fatal(err)
 			}

@@ -84,6 +84,7 @@ func (s *Server) routes() {
 	v1.GET("/points/:id/qr/sheet.pdf", s.require(admin, organizer, chair), s.handleQRSheet())
 	v1.GET("/points/:id/roster", s.require(admin, organizer, supervisor, chair), s.handlePointRoster())
 	v1.GET("/points/:id/events", s.require(admin, organizer, supervisor, chair), s.handlePointEvents())
+	v1.GET("/points/:id/stream", s.require(admin, organizer, supervisor, chair), s.handlePointStream())
 	v1.GET("/points/:id/materials", s.require(admin, organizer, supervisor, chair), s.handlePointMaterials())
 	v1.POST("/points/:id/checkins", s.require(admin, organizer, chair), s.handleManualCheckIn())
 	v1.POST("/points/:id/signal", s.require(admin, organizer, chair), s.handleSignal())

@@ -47,7 +47,7 @@ type Store interface {
 	Members(ctx context.Context, f attendance.MemberFilter) (attendance.List[attendance.Member], error)
 	UpdateMember(ctx context.Context, m *attendance.Member, pin string) error
 	DeleteMember(ctx context.Context, id int64) error
-	ImportMembers(ctx context.Context, rows []attendance.RosterRow) (attendance.ImportResult, error)
+	ImportMembers(ctx context.Context, roster attendance.Roster) (attendance.ImportResult, error)
 
 	CreateConference(ctx context.Context, c *attendance.Conference) error
 	Conference(ctx context.Context, s attendance.Scope, id int64) (attendance.Conference, error)
@@ -116,6 +116,7 @@ type Store interface {
 	ReopenConference(ctx context.Context, p attendance.Principal, id int64, reason string) (attendance.Conference, error)
 	VerifyAudit(ctx context.Context, heads ...attendance.AuditHead) (attendance.AuditReport, error)
 	AuditEntries(ctx context.Context, f attendance.AuditFilter) (attendance.List[attendance.AuditEntry], error)
+	AuditSubjects(ctx context.Context, entries []attendance.AuditEntry) (map[int64]string, error)
 }
 
 // Config holds the server's settings; cmd reads them from the environment.
@@ -145,6 +146,9 @@ type Config struct {
 	Bus *bridge.Bus
 	// Consoles is the WebRTC hub of the room consoles; nil turns signalling off.
 	Consoles Consoles
+	// Sessions lists the consoles connected to this instance (bridge.Tracker's): the
+	// points whose screens get new codes and the conference's roll calls.
+	Sessions func() []bridge.Session
 	// TrustedProxies are the addresses (CIDRs) of reverse proxies whose
 	// X-Forwarded-For is believed; none by default, so a client cannot choose the
 	// address its sign-in attempts are counted against.

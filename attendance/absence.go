@@ -23,6 +23,10 @@ var (
 	// ErrNotApprover means the caller may see the request but is not its approver: not
 	// the chair of the member's point, nor an organizer or administrator.
 	ErrNotApprover = errors.New("not the approver of this request")
+	// ErrCheckedIn means the member is checked in at the conference (a check-in not
+	// undone): counted present (docs/design.md §10.2), they have no absence to ask
+	// leave for or to explain.
+	ErrCheckedIn = errors.New("the member is checked in: present, not absent")
 )
 
 // AbsenceKind tells whether a request came before or after the conference started.
@@ -233,7 +237,12 @@ func (in *AbsenceInput) Validate() error {
 	if in.ConferenceID <= 0 {
 		p.add("conferenceId", CodeRequired, "")
 	}
-	if !slices.Contains(AbsenceCategories, in.Category) {
+	// The category has no default: a form that chose one for the member would file
+	// "công tác" for an illness nobody picked (docs/design.md §12.2).
+	switch {
+	case in.Category == "":
+		p.add("category", CodeRequired, "")
+	case !slices.Contains(AbsenceCategories, in.Category):
 		p.add("category", CodeOneOf, "cong_tac,om_dau,viec_gia_dinh,bat_kha_khang,khac")
 	}
 	p.text("reason", in.Reason, true, MaxReasonLength)

@@ -41,6 +41,7 @@ func TestAbsenceInput_Validate(t *testing.T) {
 		{"reason of 2001 runes", func(in *AbsenceInput) { in.Reason = strings.Repeat("đ", 2001) },
 			map[string]string{"reason": CodeTooLong}},
 		{"unknown category", func(in *AbsenceInput) { in.Category = "du_lich" }, map[string]string{"category": CodeOneOf}},
+		{"no category: none is assumed", func(in *AbsenceInput) { in.Category = "" }, map[string]string{"category": CodeRequired}},
 		{"no conference", func(in *AbsenceInput) { in.ConferenceID = 0 }, map[string]string{"conferenceId": CodeRequired}},
 		{"five files", func(in *AbsenceInput) {
 			in.Attachments = []AbsenceAttachment{pdf(1), pdf(1), pdf(1), pdf(1), pdf(1)}

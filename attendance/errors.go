@@ -62,12 +62,15 @@ const (
 )
 
 // FieldError is one problem with one field of the input. Line is set for problems in
-// an imported file (1-based, counting the header line).
+// an imported file (1-based, counting the header line); Value is then what the file
+// held there, so that whoever fixes it sees the cell at fault without opening the file
+// (a long one shortened, a PIN never repeated: see RosterRow.Problem).
 type FieldError struct {
 	Field string
 	Code  string
 	Param string
 	Line  int
+	Value string
 }
 
 // ValidationError lists every problem found in an input, so a user can fix them all

@@ -105,8 +105,12 @@ type MemberFilter struct {
 	Exempt         *bool
 	Query          string // part of the name, code or phone
 	Code           string // the whole code, in any case
-	Scope          Scope
-	Page           Page
+	// NotInvitedTo leaves out the members with a current invitation to this
+	// conference, so an organizer who invites one more person finds only those who
+	// can still be invited.
+	NotInvitedTo int64
+	Scope        Scope
+	Page         Page
 }
 
 // ImportResult counts what a roster import did.

@@ -8,6 +8,10 @@ import (
 // ErrRollCallClosed means the roll call's answer window has passed.
 var ErrRollCallClosed = errors.New("roll call closed")
 
+// ErrRollCallOpen means a roll call covering the point is open already: a room answers
+// one roll call at a time, so its screen shows one code.
+var ErrRollCallOpen = errors.New("a roll call is open")
+
 // DefaultRollCallWindow is how long members have to answer a roll call (rule 3).
 const DefaultRollCallWindow = 5 * time.Minute
 

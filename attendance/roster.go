@@ -28,6 +28,62 @@ type RosterRow struct {
 	Active   bool   // true when the column is absent or empty
 }
 
+// Roster is a roster file as read, before it is matched against the registry: every
+// member row, and every problem the file has on its own (docs/design.md §20.2), each at
+// its line — a row's cells that are not of their column's form, a code given twice, a
+// CSV that breaks at some line. A row with a problem is kept, so that the registry's
+// problems (an unknown organization) are found in the same pass and the user fixes the
+// whole file at once; nothing of a roster with a problem is imported (§20.7).
+type Roster struct {
+	Rows     []RosterRow
+	Problems []FieldError
+}
+
+// Err returns the roster's problems together with more (those found matching its rows
+// against the registry) as one *ValidationError, ordered by line and, within a line,
+// as the columns are (rosterColumns), so that they read as the file does; nil when
+// there are none.
+func (r Roster) Err(more ...FieldError) error {
+	if len(r.Problems)+len(more) == 0 {
+		return nil
+	}
+	all := make([]FieldError, 0, len(r.Problems)+len(more))
+	all = append(append(all, r.Problems...), more...)
+	slices.SortStableFunc(all, func(a, b FieldError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(columnRank(a.Field), columnRank(b.Field)))
+	})
+	return &ValidationError{Fields: all}
+}
+
+// columnRank orders the problems of one line: the file's own first, then the columns
+// in rosterColumns' order, then anything else.
+func columnRank(field string) int {
+	if field == "file" {
+		return -1
+	}
+	for i, c := range rosterColumns {
+		if c.field == field {
+			return i
+		}
+	}
+	return len(rosterColumns)
+}
+
+// Problem is a problem with the row's cell of field, holding value, at the row's line.
+// The value is shortened past maxShownValue characters: enough to find the cell, not
+// a whole padded one repeated for every row. A PIN's problem carries no value (the
+// caller gives none): a PIN is a secret, and a problem is shown on screens and kept in
+// browsers' histories.
+func (r RosterRow) Problem(field, code, param, value string) FieldError {
+	if utf8.RuneCountInString(value) > maxShownValue {
+		value = string([]rune(value)[:maxShownValue-1]) + "…"
+	}
+	return FieldError{Field: field, Code: code, Param: param, Line: r.Line, Value: value}
+}
+
+// maxShownValue is the most characters of a cell a problem repeats.
+const maxShownValue = 60
+
 // maxRosterRows is the most data rows an imported roster may have. It keeps one import
 // within what a single request can check and store.
 const maxRosterRows = 100_000
@@ -55,10 +111,12 @@ var rosterColumns = []struct {
 	{"active", false, []string{"Hoạt động", "Trạng thái", "active"}},
 }
 
-// ParseRoster reads a roster in CSV or XLSX (detected from the content, not the name)
+// ReadRoster reads a roster in CSV or XLSX (detected from the content, not the name)
 // and checks each member line on its own: the form of the code, name, organization,
-// position, flags, phone and PIN, and that no code appears twice in the file. It does
-// not look anything up; matching organizations and existing members is the caller's.
+// position, flags, phone and PIN, and that no code appears twice in the file (in any
+// letter case: codes are compared as MemberCode spells them). It does not look
+// anything up; matching organizations and existing members is the caller's, who
+// reports what it finds together with the roster's own problems (Roster.Err).
 //
 // An XLSX roster is read from the first sheet whose first non-blank row is a roster
 // header, or else from the first sheet. A CSV roster is UTF-8, with or without a byte
@@ -67,31 +125,32 @@ var rosterColumns = []struct {
 // lines are skipped, and Line still counts them so that it matches what the user sees
 // in the file.
 //
-// ParseRoster returns either every row or, when anything is wrong, no rows and one
-// *ValidationError (matching ErrInvalid) that lists every problem in the file sorted
-// by line, so the user can fix them all at once. Other errors come only from reading r.
-// A file too large to be a roster stops the reading where that shows, with that one
-// problem: past maxRosterRows rows, or at a cell longer than maxRosterCell characters;
-// an XLSX file also before its rows (see xlsxParts).
-func ParseRoster(r io.Reader) ([]RosterRow, error) {
+// ReadRoster returns every row read, with the problems of the rows and of the file in
+// Roster.Problems. It returns a *ValidationError (matching ErrInvalid) instead when the
+// file cannot be read as a roster at all: empty, of another type, without a usable
+// header line (every problem of the header listed), or too large to be a roster — past
+// maxRosterRows rows, or at a cell longer than maxRosterCell characters, where that
+// shows; an XLSX file also before its rows (see xlsxParts). Other errors come only from
+// reading r.
+func ReadRoster(r io.Reader) (Roster, error) {
 	data, err := readAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read roster: %w", err)
+		return Roster{}, fmt.Errorf("read roster: %w", err)
 	}
 	var next nextRow
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0:
-		return nil, Invalid("file", CodeEmptyFile, "")
+		return Roster{}, Invalid("file", CodeEmptyFile, "")
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		var done func()
 		if next, done, err = xlsxRows(data); err != nil {
-			return nil, err
+			return Roster{}, err
 		}
 		defer done()
 	case isCSV(data):
 		next = csvRows(data)
 	default:
-		return nil, Invalid("file", CodeFileType, "csv,xlsx")
+		return Roster{}, Invalid("file", CodeFileType, "csv,xlsx")
 	}
 	return readRoster(next)
 }
@@ -125,32 +184,32 @@ func readAll(r io.Reader) ([]byte, error) {
 type nextRow func() (line int, cells []string, err error)
 
 // readRoster reads the header and then every data row from next.
-func readRoster(next nextRow) ([]RosterRow, error) {
+func readRoster(next nextRow) (Roster, error) {
 	var cols map[string]int
 	for cols == nil {
 		line, cells, err := next()
 		if err == io.EOF {
-			return nil, Invalid("file", CodeEmptyFile, "")
+			return Roster{}, Invalid("file", CodeEmptyFile, "")
 		}
 		if err != nil {
-			return nil, err
+			return Roster{}, err
 		}
 		if err := tooLongCell(line, cells); err != nil {
-			return nil, err
+			return Roster{}, err
 		}
 		if blank(cells) {
 			continue
 		}
 		var hp []FieldError
 		if cols, hp = rosterHeader(line, cells); len(hp) > 0 {
-			return nil, &ValidationError{Fields: hp}
+			return Roster{}, &ValidationError{Fields: hp}
 		}
 	}
 
 	var (
 		rows  []RosterRow
 		probs []FieldError
-		seen  = make(map[string]int) // code → first line
+		seen  = make(map[string]int) // code as MemberCode spells it → first line
 	)
 	for {
 		line, cells, err := next()
@@ -165,32 +224,26 @@ func readRoster(next nextRow) ([]RosterRow, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return Roster{}, err
 		}
 		if err := tooLongCell(line, cells); err != nil {
-			return nil, err
+			return Roster{}, err
 		}
 		if blank(cells) {
 			continue
 		}
 		if len(rows) == maxRosterRows {
-			return nil, Invalid("file", CodeRange, strconv.Itoa(maxRosterRows))
+			return Roster{}, &ValidationError{Fields: []FieldError{{Field: "file", Code: CodeRange,
+				Param: strconv.Itoa(maxRosterRows), Line: line}}}
 		}
 		row, p := rosterRow(line, cells, cols, seen)
-		for _, f := range p {
-			f.Line = line
-			probs = append(probs, f)
-		}
+		probs = append(probs, p...)
 		rows = append(rows, row)
 	}
-	if len(probs) > 0 {
-		slices.SortStableFunc(probs, func(a, b FieldError) int { return cmp.Compare(a.Line, b.Line) })
-		return nil, &ValidationError{Fields: probs}
+	if len(rows) == 0 && len(probs) == 0 {
+		return Roster{}, Invalid("file", CodeEmptyFile, "")
 	}
-	if len(rows) == 0 {
-		return nil, Invalid("file", CodeEmptyFile, "")
-	}
-	return rows, nil
+	return Roster{Rows: rows, Problems: probs}, nil
 }
 
 // tooLongCell refuses a row with a cell longer than maxRosterCell characters, at its
@@ -216,15 +269,18 @@ func rosterHeader(line int, cells []string) (map[string]int, []FieldError) {
 		if field == "" {
 			continue
 		}
-		if _, dup := cols[field]; dup {
-			probs = append(probs, FieldError{Field: "file", Code: CodeDuplicate, Param: strings.TrimSpace(cell), Line: line})
+		if first, dup := cols[field]; dup {
+			// Value is the header given again, Param the one it repeats.
+			probs = append(probs, FieldError{Field: "file", Code: CodeDuplicate, Param: strings.TrimSpace(cells[first]),
+				Line: line, Value: strings.TrimSpace(cell)})
 			continue
 		}
 		cols[field] = i
 	}
 	for _, c := range rosterColumns {
 		if _, ok := cols[c.field]; c.required && !ok {
-			probs = append(probs, FieldError{Field: c.field, Code: CodeRequired, Line: line})
+			// Param "column": the header has no such column, not a row an empty cell.
+			probs = append(probs, FieldError{Field: c.field, Code: CodeRequired, Param: "column", Line: line})
 		}
 	}
 	return cols, probs
@@ -246,9 +302,10 @@ func rosterField(header string) string {
 	return ""
 }
 
-// rosterRow reads and checks one data row. seen holds the codes of earlier rows and
-// their lines; rosterRow adds this row's code to it. The problems come without lines.
-func rosterRow(line int, cells []string, cols map[string]int, seen map[string]int) (RosterRow, problems) {
+// rosterRow reads and checks one data row. seen holds the codes of earlier rows (as
+// MemberCode spells them) and their lines; rosterRow adds this row's code to it. Each
+// problem carries the line and the value found (RosterRow.Problem).
+func rosterRow(line int, cells []string, cols map[string]int, seen map[string]int) (RosterRow, []FieldError) {
 	cell := func(field string) string {
 		i, ok := cols[field]
 		if !ok || i >= len(cells) {
@@ -271,35 +328,46 @@ func rosterRow(line int, cells []string, cols map[string]int, seen map[string]in
 		Phone:    cell("phone"),
 		PIN:      cell("pin"),
 	}
-	var p problems
-	switch first, dup := seen[row.Code]; {
+	var p []FieldError
+	bad := func(field, code, param, value string) { p = append(p, row.Problem(field, code, param, value)) }
+	switch first, dup := seen[MemberCode(row.Code)]; {
 	case row.Code == "":
-		p.add("code", CodeRequired, "")
+		bad("code", CodeRequired, "", "")
 	case !memberCodeRe.MatchString(row.Code):
-		p.add("code", CodeInvalid, "")
+		bad("code", CodeInvalid, "", row.Code)
 	case dup:
-		p.add("code", CodeDuplicate, strconv.Itoa(first))
+		bad("code", CodeDuplicate, strconv.Itoa(first), row.Code)
 	default:
-		seen[row.Code] = line
+		seen[MemberCode(row.Code)] = line
 	}
-	p.text("fullName", row.FullName, true, 200)
-	p.text("organization", row.OrgRef, true, 300)
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"fullName", row.FullName, 200}, {"organization", row.OrgRef, 300}} {
+		switch {
+		case f.value == "":
+			bad(f.field, CodeRequired, "", "")
+		case utf8.RuneCountInString(f.value) > f.max:
+			bad(f.field, CodeTooLong, strconv.Itoa(f.max), f.value)
+		}
+	}
 
 	var ok bool
-	if row.Position, ok = rosterPosition(cell("position")); !ok {
-		p.add("position", CodeOneOf, "secretary,deputy,member")
+	position, exempt, active := cell("position"), cell("exempt"), cell("active")
+	if row.Position, ok = rosterPosition(position); !ok {
+		bad("position", CodeOneOf, "secretary,deputy,member", position)
 	}
-	if row.Exempt, ok = rosterBool(cell("exempt"), false); !ok {
-		p.add("exempt", CodeInvalid, "")
+	if row.Exempt, ok = rosterBool(exempt, false); !ok {
+		bad("exempt", CodeInvalid, "", exempt)
 	}
 	if row.Phone != "" && !phoneRe.MatchString(row.Phone) {
-		p.add("phone", CodeInvalid, "")
+		bad("phone", CodeInvalid, "", row.Phone)
 	}
 	if row.PIN != "" && !ValidPIN(row.PIN) {
-		p.add("pin", CodeInvalid, "")
+		bad("pin", CodeInvalid, "", "")
 	}
-	if row.Active, ok = rosterActive(cell("active")); !ok {
-		p.add("active", CodeInvalid, "")
+	if row.Active, ok = rosterActive(active); !ok {
+		bad("active", CodeInvalid, "", active)
 	}
 	return row, p
 }

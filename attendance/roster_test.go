@@ -125,12 +125,12 @@ func TestParseRoster(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseRoster(bytes.NewReader(tt.in))
+			got, err := parseRoster(bytes.NewReader(tt.in))
 			if err != nil {
-				t.Fatalf("ParseRoster() error = %v, want nil", err)
+				t.Fatalf("parseRoster() error = %v, want nil", err)
 			}
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("ParseRoster() rows\ngot  %+v\nwant %+v", got, tt.want)
+				t.Errorf("parseRoster() rows\ngot  %+v\nwant %+v", got, tt.want)
 			}
 		})
 	}
@@ -163,9 +163,9 @@ func TestParseRoster_NamesByteExact(t *testing.T) {
 	}
 	for _, tt := range inputs {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := ParseRoster(bytes.NewReader(tt.in))
+			rows, err := parseRoster(bytes.NewReader(tt.in))
 			if err != nil {
-				t.Fatalf("ParseRoster() error = %v, want nil", err)
+				t.Fatalf("parseRoster() error = %v, want nil", err)
 			}
 			if len(rows) != len(names) {
 				t.Fatalf("got %d rows, want %d", len(rows), len(names))
@@ -219,37 +219,39 @@ func TestParseRoster_Invalid(t *testing.T) {
 		{"header and blank rows only", []byte(head + ";;;;;;;\n\n"), emptyFile},
 		{"XLSX header only", mustXLSX(t, xlsxSheet{"Sheet1", [][]any{{"Mã", "Họ tên", "Tổ chức"}}}), emptyFile},
 		{"missing required headers", []byte("STT;Họ và tên;Ghi chú\n1;" + nameDuc + ";\n"), []FieldError{
-			{Field: "code", Code: CodeRequired, Line: 1},
-			{Field: "organization", Code: CodeRequired, Line: 1},
+			{Field: "code", Code: CodeRequired, Param: "column", Line: 1},
+			{Field: "organization", Code: CodeRequired, Param: "column", Line: 1},
 		}},
 		{"duplicate header", []byte("Mã;Họ và tên;Tổ chức;Họ tên\nDV1;" + nameDuc + ";CB01;" + nameDuc + "\n"), []FieldError{
-			{Field: "file", Code: CodeDuplicate, Param: "Họ tên", Line: 1},
+			{Field: "file", Code: CodeDuplicate, Param: "Họ và tên", Line: 1, Value: "Họ tên"},
 		}},
 		{"one bad row among good", []byte(head + good("DV1", nameDuong) + good("DV2", nameDuc) +
 			"DV3;" + nameYen + ";CB02;;;phone?;;\n" + good("DV4", nameDon)), []FieldError{
-			{Field: "phone", Code: CodeInvalid, Line: 4},
+			{Field: "phone", Code: CodeInvalid, Line: 4, Value: "phone?"},
 		}},
 		{"many problems together", []byte(head +
 			"DV 1;;CB01;trưởng ban;;;12;\n" +
 			good("DV2", nameDuc) +
 			";" + strings.Repeat("ễ", 201) + ";;;maybe;;;có lẽ\n" +
 			"DV4;" + nameDon + ";CB01;Bí thư;x;0912345678;123456789;1\n"), []FieldError{
-			{Field: "code", Code: CodeInvalid, Line: 2},
+			{Field: "code", Code: CodeInvalid, Line: 2, Value: "DV 1"},
 			{Field: "fullName", Code: CodeRequired, Line: 2},
-			{Field: "position", Code: CodeOneOf, Param: "secretary,deputy,member", Line: 2},
-			{Field: "pin", Code: CodeInvalid, Line: 2},
+			{Field: "position", Code: CodeOneOf, Param: "secretary,deputy,member", Line: 2, Value: "trưởng ban"},
+			{Field: "pin", Code: CodeInvalid, Line: 2}, // a PIN is not repeated back
 			{Field: "code", Code: CodeRequired, Line: 4},
-			{Field: "fullName", Code: CodeTooLong, Param: "200", Line: 4},
+			{Field: "fullName", Code: CodeTooLong, Param: "200", Line: 4, Value: strings.Repeat("ễ", 59) + "…"},
 			{Field: "organization", Code: CodeRequired, Line: 4},
-			{Field: "exempt", Code: CodeInvalid, Line: 4},
-			{Field: "active", Code: CodeInvalid, Line: 4},
+			{Field: "exempt", Code: CodeInvalid, Line: 4, Value: "maybe"},
+			{Field: "active", Code: CodeInvalid, Line: 4, Value: "có lẽ"},
 			{Field: "pin", Code: CodeInvalid, Line: 5},
 		}},
 		{"duplicate code", []byte(head + good("DV1", nameDuong) + good("DV2", nameDuc) + "\n" +
-			good("DV1", nameYen) + good("DV2", nameDon) + good("DV1", nameDong)), []FieldError{
-			{Field: "code", Code: CodeDuplicate, Param: "2", Line: 5},
-			{Field: "code", Code: CodeDuplicate, Param: "3", Line: 6},
-			{Field: "code", Code: CodeDuplicate, Param: "2", Line: 7},
+			good("DV1", nameYen) + good("DV2", nameDon) + good("DV1", nameDong) + good("dv2", nameDuong)), []FieldError{
+			{Field: "code", Code: CodeDuplicate, Param: "2", Line: 5, Value: "DV1"},
+			{Field: "code", Code: CodeDuplicate, Param: "3", Line: 6, Value: "DV2"},
+			{Field: "code", Code: CodeDuplicate, Param: "2", Line: 7, Value: "DV1"},
+			// One code in two spellings is one member (MemberCode).
+			{Field: "code", Code: CodeDuplicate, Param: "3", Line: 8, Value: "dv2"},
 		}},
 		{"unterminated quote", []byte(head + good("DV1", nameDuong) + "DV2;\"" + nameDuc + ";CB01\nDV3;" + nameYen + ";CB01\n"), []FieldError{
 			{Field: "file", Code: CodeInvalid, Line: 3},
@@ -265,25 +267,25 @@ func TestParseRoster_Invalid(t *testing.T) {
 			{"DV2", nameDuc, "", "Chủ tịch"},
 		}}), []FieldError{
 			{Field: "organization", Code: CodeRequired, Line: 4},
-			{Field: "position", Code: CodeOneOf, Param: "secretary,deputy,member", Line: 4},
+			{Field: "position", Code: CodeOneOf, Param: "secretary,deputy,member", Line: 4, Value: "Chủ tịch"},
 		}},
-		{"too many rows", []byte(tooMany.String()), []FieldError{{Field: "file", Code: CodeRange, Param: "100000"}}},
+		{"too many rows", []byte(tooMany.String()), []FieldError{{Field: "file", Code: CodeRange, Param: "100000", Line: 100_002}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := ParseRoster(bytes.NewReader(tt.in))
+			rows, err := parseRoster(bytes.NewReader(tt.in))
 			if rows != nil {
-				t.Errorf("ParseRoster() rows: got %d, want nil", len(rows))
+				t.Errorf("parseRoster() rows: got %d, want nil", len(rows))
 			}
 			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("ParseRoster() error: got %v, want ErrInvalid", err)
+				t.Fatalf("parseRoster() error: got %v, want ErrInvalid", err)
 			}
 			var ve *ValidationError
 			if !errors.As(err, &ve) {
-				t.Fatalf("ParseRoster() error: got %T, want *ValidationError", err)
+				t.Fatalf("parseRoster() error: got %T, want *ValidationError", err)
 			}
 			if !slices.Equal(ve.Fields, tt.want) {
-				t.Errorf("ParseRoster() problems\ngot  %+v\nwant %+v", ve.Fields, tt.want)
+				t.Errorf("parseRoster() problems\ngot  %+v\nwant %+v", ve.Fields, tt.want)
 			}
 		})
 	}
@@ -291,9 +293,9 @@ func TestParseRoster_Invalid(t *testing.T) {
 
 func TestParseRoster_ReadError(t *testing.T) {
 	readErr := errors.New("connection reset")
-	_, err := ParseRoster(errReader{readErr})
+	_, err := parseRoster(errReader{readErr})
 	if !errors.Is(err, readErr) || errors.Is(err, ErrInvalid) {
-		t.Errorf("ParseRoster() error: got %v, want the read error", err)
+		t.Errorf("parseRoster() error: got %v, want the read error", err)
 	}
 }
 
@@ -426,4 +428,100 @@ func utf16LE(s string) []byte {
 		b = binary.LittleEndian.AppendUint16(b, u)
 	}
 	return b
+}
+
+// parseRoster reads a roster as ReadRoster does and refuses it as the import would
+// with no registry problems: every row, or none and the file's problems.
+func parseRoster(r io.Reader) ([]RosterRow, error) {
+	ro, err := ReadRoster(r)
+	if err == nil {
+		err = ro.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ro.Rows, nil
+}
+
+// TestReadRoster_KeepsRows: a roster with bad rows still gives every row, so that the
+// import can look up their organizations in the same pass, and Err reports the
+// file's problems with the registry's in the order of the file: by line, then column.
+// Issue 10, point 7.
+func TestReadRoster_KeepsRows(t *testing.T) {
+	in := "Mã đảng viên;Họ và tên;Mã tổ chức;Chức vụ;Điện thoại\n" +
+		"DV1;" + nameDuong + ";CB01;Bí thư;\n" +
+		"DV2;" + nameDuc + ";CB-KHONG-CO;Chủ tịch;gọi sau\n" +
+		"dv1;" + nameYen + ";CB02;;\n"
+	ro, err := ReadRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("ReadRoster() error = %v, want the rows and their problems", err)
+	}
+	if len(ro.Rows) != 3 || ro.Rows[1].OrgRef != "CB-KHONG-CO" || ro.Rows[2].Code != "dv1" {
+		t.Errorf("rows: got %+v, want all three as read", ro.Rows)
+	}
+	// What the registry finds, as the store reports it: appended after the row's own.
+	unknown := ro.Rows[1].Problem("organization", CodeUnknown, "", ro.Rows[1].OrgRef)
+	var ve *ValidationError
+	if !errors.As(ro.Err(unknown), &ve) {
+		t.Fatalf("Err() = %v, want a *ValidationError", ro.Err(unknown))
+	}
+	want := []FieldError{
+		{Field: "organization", Code: CodeUnknown, Line: 3, Value: "CB-KHONG-CO"},
+		{Field: "position", Code: CodeOneOf, Param: "secretary,deputy,member", Line: 3, Value: "Chủ tịch"},
+		{Field: "phone", Code: CodeInvalid, Line: 3, Value: "gọi sau"},
+		{Field: "code", Code: CodeDuplicate, Param: "2", Line: 4, Value: "dv1"},
+	}
+	if !slices.Equal(ve.Fields, want) {
+		t.Errorf("Err() problems\ngot  %+v\nwant %+v", ve.Fields, want)
+	}
+	if err := (Roster{Rows: ro.Rows}).Err(); err != nil {
+		t.Errorf("Err() of a roster without problems = %v, want nil", err)
+	}
+}
+
+// TestReadRoster_Words: positions and yes/no cells are read as people write them in
+// Vietnamese or English, with or without diacritics, in any case, typed decomposed or
+// with a non-breaking space. Issue 10, point 7.
+func TestReadRoster_Words(t *testing.T) {
+	positions := map[string]Position{
+		"Bí thư": PositionSecretary, "bi thu": PositionSecretary, "BÍ THƯ": PositionSecretary, "Bi\u0301 thu\u031b": PositionSecretary,
+		"Bí thư chi bộ": PositionSecretary, "secretary": PositionSecretary,
+		"Phó bí thư": PositionDeputy, "pho bi thu": PositionDeputy, "PHÓ BÍ THƯ": PositionDeputy,
+		"Phó\u00a0Bí Thư": PositionDeputy, "deputy": PositionDeputy,
+		"Đảng viên": PositionMember, "dang vien": PositionMember, "ĐẢNG VIÊN": PositionMember, "member": PositionMember, "": PositionMember,
+	}
+	flags := map[string]bool{
+		"Có": true, "có": true, "CÓ": true, "co": true, "x": true, "X": true, "1": true, "yes": true, "Yes": true, "true": true, "TRUE": true,
+		"Không": false, "không": false, "KHÔNG": false, "khong": false, "0": false, "no": false, "NO": false, "false": false, "False": false,
+	}
+	var b strings.Builder
+	b.WriteString("Mã;Họ và tên;Tổ chức;Chức vụ;Miễn sinh hoạt;Hoạt động\n")
+	var wantPos []Position
+	var wantFlag []bool
+	for word, pos := range positions {
+		fmt.Fprintf(&b, "P%d;%s;CB01;%s;;\n", len(wantPos), nameDuc, word)
+		wantPos, wantFlag = append(wantPos, pos), append(wantFlag, false)
+	}
+	n := len(wantPos)
+	for word, v := range flags {
+		fmt.Fprintf(&b, "F%d;%s;CB01;;%s;%s\n", len(wantFlag), nameDuc, word, word)
+		wantPos, wantFlag = append(wantPos, PositionMember), append(wantFlag, v)
+	}
+	rows, err := parseRoster(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatalf("parseRoster() error = %v", err)
+	}
+	if len(rows) != len(wantPos) {
+		t.Fatalf("got %d rows, want %d", len(rows), len(wantPos))
+	}
+	for i, r := range rows {
+		active := true
+		if i >= n {
+			active = wantFlag[i]
+		}
+		if r.Position != wantPos[i] || r.Exempt != wantFlag[i] || r.Active != active {
+			t.Errorf("line %d: got position %s, exempt %v, active %v; want %s, %v, %v", r.Line, r.Position, r.Exempt, r.Active,
+				wantPos[i], wantFlag[i], active)
+		}
+	}
 }

@@ -397,7 +397,8 @@ func (s *xmlScan) element() error {
 	case "v", "is":
 		if s.inCell && !end && !closed && !s.valued {
 			if s.valued, s.rows = true, s.rows+1; s.rows > maxRosterValuedRows {
-				return Invalid("file", CodeRange, strconv.Itoa(maxRosterRows))
+				return &ValidationError{Fields: []FieldError{{Field: "file", Code: CodeRange, Param: strconv.Itoa(maxRosterRows),
+					Line: s.line}}}
 			}
 		}
 		if string(name) == "v" && s.inCell && s.isShared {

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -37,6 +38,8 @@ type DeskStore interface {
 	CheckOut(ctx context.Context, id int64, reason string, by attendance.Principal) (attendance.CheckIn, error)
 	ConfirmCheckIn(ctx context.Context, id int64, by attendance.Principal) (attendance.CheckIn, error)
 	PointRoster(ctx context.Context, pointID int64) ([]attendance.RosterEntry, error)
+	PointEvents(ctx context.Context, pointID int64, limit int) ([]attendance.CheckInEvent, error)
+	Account(ctx context.Context, id int64) (attendance.Account, error)
 
 	StartRollCall(ctx context.Context, conferenceID, pointID int64, window time.Duration, by attendance.Principal) (attendance.RollCall, error)
 	AnswerRollCall(ctx context.Context, rollCallID, pointID, memberID int64) (attendance.RollCallAnswer, error)
@@ -588,11 +591,26 @@ func (r Roster) Expected() int {
 	return attendance.Tally{Invited: r.Invited, Exempt: r.Exempt}.Expected()
 }
 
-// RosterLine is one line of a roster with its live status at the point.
+// RosterLine is one line of a roster with its live status at the point and the
+// member's day there, oldest first.
 type RosterLine struct {
 	attendance.RosterEntry
 	Status attendance.RosterStatus
+	Day    []DayEvent
 }
+
+// DayEvent is one entry of a member's day at a point: an arrival, a move, a manual
+// check-in, an undo, a confirmation, a check-out or a roll-call answer, with its
+// reason. By names who did it when it was not the member (a chair, an organizer), so
+// an undone check-in shows who undid it, when and why.
+type DayEvent struct {
+	attendance.CheckInEvent
+	By string
+}
+
+// dayEventsMax bounds the history read for a roster: a point's day has a few events
+// per member.
+const dayEventsMax = 20_000
 
 // Roster builds the live roster of pt.
 func (d *Desk) Roster(ctx context.Context, pt attendance.Point) (Roster, error) {
@@ -602,6 +620,10 @@ func (d *Desk) Roster(ctx context.Context, pt attendance.Point) (Roster, error) 
 		return r, err
 	}
 	entries, err := d.store.PointRoster(ctx, pt.ID)
+	if err != nil {
+		return r, err
+	}
+	days, err := d.days(ctx, pt.ID)
 	if err != nil {
 		return r, err
 	}
@@ -618,9 +640,56 @@ func (d *Desk) Roster(ctx context.Context, pt attendance.Point) (Roster, error) 
 		if e.CheckIn != nil && e.CheckIn.Active() && e.CheckIn.PointID == pt.ID {
 			r.CheckedIn++
 		}
-		r.Entries = append(r.Entries, RosterLine{RosterEntry: e, Status: st})
+		r.Entries = append(r.Entries, RosterLine{RosterEntry: e, Status: st, Day: days[e.Invitation.MemberID]})
 	}
 	return r, nil
+}
+
+// days reads the point's history, by member and oldest first, naming the actors who
+// were not the member themselves.
+func (d *Desk) days(ctx context.Context, pointID int64) (map[int64][]DayEvent, error) {
+	evs, err := d.store.PointEvents(ctx, pointID, dayEventsMax)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	name := func(kind string, id int64) (string, error) {
+		key := kind + strconv.FormatInt(id, 10)
+		if n, ok := names[key]; ok {
+			return n, nil
+		}
+		var n string
+		if kind == "a" {
+			a, err := d.store.Account(ctx, id)
+			if err != nil && !errors.Is(err, attendance.ErrNotFound) {
+				return "", err
+			}
+			n = cmp.Or(a.DisplayName, a.Login)
+		} else {
+			m, err := d.store.Member(ctx, attendance.Scope{All: true}, id)
+			if err != nil && !errors.Is(err, attendance.ErrNotFound) {
+				return "", err
+			}
+			n = m.FullName
+		}
+		names[key] = n
+		return n, nil
+	}
+	out := map[int64][]DayEvent{}
+	for i := len(evs) - 1; i >= 0; i-- { // the store gives the newest first
+		e := DayEvent{CheckInEvent: evs[i]}
+		switch {
+		case e.ByAccountID != nil:
+			e.By, err = name("a", *e.ByAccountID)
+		case e.ByMemberID != nil && *e.ByMemberID != e.MemberID:
+			e.By, err = name("m", *e.ByMemberID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[e.MemberID] = append(out[e.MemberID], e)
+	}
+	return out, nil
 }
 
 // publish raises a live event, logging (not failing the request) when the relay to

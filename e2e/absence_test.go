@@ -53,7 +53,8 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 		"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	signIn := func(ctx context.Context, code string) {
+	// A member lands on their own page, a chair on their points.
+	signIn := func(ctx context.Context, code, landing string) {
 		t.Helper()
 		step(t, ctx, "open the member sign-in", chromedp.Navigate(s.base+"/vi/login?mode=member"))
 		step(t, ctx, "sign in as "+code,
@@ -61,23 +62,37 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#pin"), pin),
 			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
 		)
-		waitPage(t, ctx, "/vi/$")
+		waitPage(t, ctx, landing)
 	}
 	requests := fmt.Sprintf("/vi/conferences/%d/requests", conf.ID)
 
 	// The member explains their absence with a document.
 	phone := browser(t)
 	step(t, phone, "phone size", chromedp.EmulateViewport(412, 915, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	signIn(phone, member.Code)
+	signIn(phone, member.Code, "/vi/$")
 	mustSay(t, phone, "Xin chào, Trần Văn Đức", conf.Title, "Xin phép vắng / giải trình · Cử người dự thay")
 	shoot(t, phone, "member-home")
 	step(t, phone, "open the conference's requests", chromedp.Click(chromedp.CSS(`a[href="`+requests+`"]`)))
 	waitPage(t, phone, requests)
 	mustSay(t, phone, "Giải trình vắng mặt", "Loại lý do", "Ốm đau", "Tài liệu kèm theo", "Cử người dự thay")
 	shoot(t, phone, "absence-form")
+	// No category is chosen for the member (issue 10, point 9): sent without one, the
+	// form comes back with the message beside the select and the reason kept.
+	if got := value(t, phone, "read the category", chromedp.Value(chromedp.CSS("#category"))); got != "" {
+		t.Errorf("the category starts on %q, want none", got)
+	}
+	step(t, phone, "send without a category",
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh"),
+		chromedp.Click(chromedp.CSS("#absence-form button[type=submit]")),
+	)
+	step(t, phone, "wait for the problem", chromedp.WaitVisible(chromedp.CSS("#category[aria-invalid=true]")))
+	mustSay(t, phone, "Dữ liệu không hợp lệ", "Loại lý do", "Bắt buộc nhập")
+	shoot(t, phone, "absence-no-category")
+	if got := value(t, phone, "read the reason kept", chromedp.Value(chromedp.CSS("#reason"))); got != "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh" {
+		t.Errorf("the reason comes back as %q", got)
+	}
 	step(t, phone, "fill the explanation",
 		chromedp.SetValue(chromedp.CSS("#category"), "om_dau"),
-		chromedp.SendKeys(chromedp.CSS("#reason"), "Sốt cao, đang điều trị tại Bệnh viện Đa khoa tỉnh"),
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{pdf}),
 	)
 	step(t, phone, "send it", chromedp.Click(chromedp.CSS("#absence-form button[type=submit]")))
@@ -91,7 +106,7 @@ func TestAbsence_MemberFilesChairApproves(t *testing.T) {
 	// The chair, in another browser, approves it from the point's page.
 	desk := browser(t)
 	step(t, desk, "desktop size", chromedp.EmulateViewport(1280, 800))
-	signIn(desk, secretary.Code)
+	signIn(desk, secretary.Code, "/vi/chair/$")
 	pointPage := fmt.Sprintf("/vi/chair/points/%d", point.ID)
 	step(t, desk, "open the point", chromedp.Navigate(s.base+pointPage))
 	waitPage(t, desk, pointPage)

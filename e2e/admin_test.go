@@ -196,16 +196,16 @@ var viewports = []struct {
 	{"desktop", 1280, 800, false},
 }
 
-// shoot saves a full-page screenshot of the current page at every viewport, when
-// screenshots are asked for, and leaves the browser at the desktop size.
+// shoot checks the current page with axe-core at every viewport and saves a
+// full-page screenshot of it at each, when screenshots are asked for; it leaves the
+// browser at the desktop size.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := screenshotDir()
-	if dir == "" {
-		return
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, v := range viewports {
 		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
@@ -213,6 +213,10 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 		}
 		step(t, ctx, "resize to "+v.name, chromedp.EmulateViewport(v.width, v.height, opts...))
+		checkA11y(t, ctx, name+" ("+v.name+")")
+		if dir == "" {
+			continue
+		}
 		png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 		file := filepath.Join(dir, name+"-"+v.name+".png")
 		if err := os.WriteFile(file, png, 0o644); err != nil {
@@ -304,6 +308,29 @@ func TestAdmin_SignInCreateSwitchLanguage(t *testing.T) {
 	waitPage(t, ctx, "/vi/admin/organizations$")
 	mustSay(t, ctx, "Dữ liệu không hợp lệ", "Bắt buộc nhập")
 	shoot(t, ctx, "organization-problem")
+
+	// A roster with bad rows of several kinds: every problem at once, each with the
+	// value found and the column's rule (issue 10, point 7).
+	roster := filepath.Join(t.TempDir(), "danh-sach.csv")
+	if err := os.WriteFile(roster, []byte("Mã đảng viên;Họ và tên;Mã tổ chức;Chức vụ;Miễn sinh hoạt\n"+
+		"DV0100;Lê Văn Tốt;CB-VP;bi thu;x\n"+
+		"DV0101;Trần Thị Sai;CB-KHONG-CO;;\n"+
+		"DV0102;Phạm Văn Chức;CB-VP;Chủ tịch;có lẽ\n"+
+		"dv0100;Vũ Thị Trùng;CB-VP;;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "open the import", chromedp.Navigate(s.base+"/vi/admin/import"))
+	step(t, ctx, "upload a roster with bad rows",
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{roster}),
+		chromedp.Click(chromedp.CSS(`button.primary[type=submit]`)),
+	)
+	step(t, ctx, "wait for the problems", chromedp.WaitVisible(chromedp.CSS(".problem")))
+	mustSay(t, ctx, "Chưa nhập đảng viên nào",
+		"Dòng 3 · Mã tổ chức «CB-KHONG-CO»: không có tổ chức đảng nào có mã hoặc tên này",
+		"Dòng 4 · Chức vụ «Chủ tịch»: phải là Bí thư, Phó bí thư hoặc Đảng viên",
+		"Dòng 4 · Miễn sinh hoạt «có lẽ»: phải là Có hoặc Không",
+		"Dòng 5 · Mã đảng viên «dv0100»: trùng mã với dòng 2")
+	shoot(t, ctx, "import-problems")
 
 	// Switch to English with the language link.
 	step(t, ctx, "open the members", chromedp.Navigate(s.base+"/vi/admin/members"))

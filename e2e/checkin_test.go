@@ -136,8 +136,13 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 	step(t, b, "scan again", chromedp.Navigate(strings.Replace(scan(), base+"/c/", base+"/vi/c/", 1)))
 	waitPage(t, b, "/vi/c/")
 	mustSay(t, b, "Trần Văn Đức", "Xác nhận có mặt")
+	// "Không phải tôi" is a tap target an elderly finger hits (≥ 44 px), and the help
+	// text is at least body size.
+	if h := value(t, b, "measure not-me", chromedp.Evaluate[float64](`document.getElementById("not-me").getBoundingClientRect().height`)); h < 44 {
+		t.Errorf("the not-me link is %.0f px high, want ≥ 44", h)
+	}
 	step(t, b, "one tap", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#outcome.info")))
-	mustSay(t, b, "Bạn đã điểm danh trước đó")
+	mustSay(t, b, "Đồng chí đã điểm danh trước đó")
 
 	// "Not me": someone not invited here signs in on the same phone and is told so.
 	step(t, b, "scan again: not me", chromedp.Navigate(strings.Replace(scan(), base+"/c/", base+"/vi/c/", 1)+"?forget=1"))
@@ -148,8 +153,32 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#submit")),
 		chromedp.WaitVisible(chromedp.CSS("#outcome.fail")),
 	)
-	mustSay(t, b, "Bạn không có tên trong danh sách mời tại điểm cầu này", "Hãy báo chủ trì điểm cầu")
+	mustSay(t, b, "Đồng chí không có tên trong danh sách mời tại điểm cầu này", "Hãy báo chủ trì điểm cầu")
 	shoot(t, b, "checkin-not-invited")
+
+	// A member types the code in small letters with a space and a wrong PIN: they are
+	// told how many tries are left; the fifth wrong PIN says until when the lock lasts.
+	step(t, b, "scan again: another member", chromedp.Navigate(strings.Replace(scan(), base+"/c/", base+"/vi/c/", 1)+"?forget=1"))
+	step(t, b, "the form", chromedp.WaitVisible(chromedp.CSS("#memberCode")))
+	if fs := value(t, b, "help size", chromedp.Evaluate[float64](`parseFloat(getComputedStyle(document.querySelector(".help")).fontSize)`)); fs < 16 {
+		t.Errorf("the help text is %.1f px, want ≥ 16", fs)
+	}
+	for i := range 5 {
+		step(t, b, fmt.Sprintf("wrong PIN %d", i+1),
+			chromedp.SetValue(chromedp.CSS("#memberCode"), " dv000101 "),
+			chromedp.SetValue(chromedp.CSS("#pin"), "000000"),
+			chromedp.Click(chromedp.CSS("#submit")),
+		)
+		want := fmt.Sprintf("Còn %d lần thử", 4-i)
+		if i == 4 {
+			step(t, b, "locked", chromedp.WaitVisible(chromedp.CSS("#outcome.fail")))
+			mustSay(t, b, "Tạm khoá do nhập sai mã PIN nhiều lần", "Tạm khoá đến", "chủ trì điểm cầu")
+			shoot(t, b, "checkin-locked")
+			break
+		}
+		step(t, b, "told the tries left", chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById("progress").innerText.includes(%q)`, want),
+			chromedp.WithPollingTimeout(10*time.Second)))
+	}
 
 	roster := apiGet(t, base, fmt.Sprintf("/api/v1/points/%d/roster", point.ID), chair)
 	if !strings.Contains(roster, `"present":1`) {

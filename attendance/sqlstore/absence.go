@@ -136,7 +136,8 @@ func invitedPoint(tx *gorm.DB, conferenceID, memberID int64) (int64, error) {
 // explanation (after), with its supporting documents, and audits it. in.MemberID 0
 // means p's own. It returns ErrInvalid (fields, files), ErrNotFound (conference, or a
 // member outside p's scope), ErrForbidden (p may not file for them), ErrNotInvited,
-// ErrDeadline (conference closed) or ErrConflict (the member already has a pending or
+// ErrDeadline (conference closed), ErrCheckedIn (the member is checked in: present,
+// with nothing to explain) or ErrConflict (the member already has a pending or
 // approved request for the conference).
 func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attendance.AbsenceInput) (attendance.AbsenceRequest, error) {
 	var a attendance.AbsenceRequest
@@ -166,6 +167,9 @@ func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attend
 		if _, err := invitedPoint(tx, conf.ID, in.MemberID); err != nil {
 			return err
 		}
+		if err := notCheckedIn(tx, conf.ID, in.MemberID); err != nil {
+			return err
+		}
 		now := db.now().UTC()
 		a = attendance.AbsenceRequest{ConferenceID: conf.ID, MemberID: in.MemberID, Kind: conf.KindAt(now),
 			Category: in.Category, Reason: in.Reason, Decision: attendance.Decision{Status: attendance.DecisionPending},
@@ -188,6 +192,30 @@ func (db *DB) FileAbsence(ctx context.Context, p attendance.Principal, in attend
 		return attendance.AbsenceRequest{}, err
 	}
 	return a, nil
+}
+
+// notCheckedIn refuses a request or explanation of a member checked in at the
+// conference (ErrCheckedIn): a check-in not undone makes them present whatever is
+// filed (docs/design.md §10.2), and an approved "absence" beside it would only
+// mislead whoever reads the record. It reads in the transaction of the insert; on
+// PostgreSQL it holds the check-in, so an undo under way is waited for and seen. A
+// check-in first made while this transaction runs is not seen: the member then has
+// both, and the outcome still counts them present.
+func notCheckedIn(tx *gorm.DB, conferenceID, memberID int64) error {
+	var ids []int64
+	q := tx.Model(&attendance.CheckIn{})
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "SHARE"})
+	}
+	err := q.Where("conference_id = ? AND member_id = ? AND undone_at IS NULL", conferenceID, memberID).
+		Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return translate(err, "find check-in")
+	}
+	if len(ids) > 0 {
+		return fmt.Errorf("member %d in conference %d: %w", memberID, conferenceID, attendance.ErrCheckedIn)
+	}
+	return nil
 }
 
 func insertAttachments(tx *gorm.DB, absenceID int64, files []attendance.AbsenceAttachment, now time.Time) ([]attachmentSnapshot, error) {

@@ -740,3 +740,105 @@ func TestDB_DeputyStandsIn(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_AbsenceOfPresentMember: a member checked in at the conference is present
+// (docs/design.md §10.2), so neither a request nor an explanation is filed for them
+// (ErrCheckedIn), by themselves or on their behalf, and nothing is written; once the
+// check-in is undone they are absent again and may explain. Issue 10, point 9.
+func TestDB_AbsenceOfPresentMember(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-20 * time.Minute)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0.Add(-20 * time.Minute))
+		f := mustAbsFixture(t, db)
+		checkIn := func(m attendance.Member, key string) attendance.CheckIn {
+			t.Helper()
+			out, err := db.CheckIn(ctx, attendance.CheckInInput{ConferenceID: f.conf.ID, PointID: f.pointA.ID, MemberID: m.ID,
+				Method: attendance.MethodQR, Key: key, DeviceID: "device-" + key})
+			if err != nil {
+				t.Fatalf("check in %s: %v", m.Code, err)
+			}
+			return out.CheckIn
+		}
+		written := func() (int64, int64) {
+			t.Helper()
+			l, err := db.Absences(ctx, attendance.AbsenceFilter{ConferenceID: f.conf.ID, Scope: attendance.Scope{All: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := db.AuditEntries(ctx, attendance.AuditFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.Total, a.Total
+		}
+
+		// Before the start a filing is a request: a member already in is refused too.
+		ciSec := checkIn(f.secA, "present-secA-01")
+		n0, audit0 := written()
+		_, err := db.FileAbsence(ctx, f.pSecA, f.input(f.secA, "Họp Tỉnh uỷ"))
+		wantErr(t, "a request of a member checked in", err, attendance.ErrCheckedIn)
+
+		clk.Set(t0.Add(20 * time.Minute))
+		if _, err := db.TransitionConference(ctx, f.conf.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		ciA1 := checkIn(f.a1, "present-a1-0001")
+		for _, c := range []struct {
+			who string
+			p   attendance.Principal
+		}{{"the member", f.pA1}, {"the chair", f.pSecA}, {"the organizer", f.organizer}} {
+			_, err := db.FileAbsence(ctx, c.p, f.input(f.a1, "Đến muộn vì tắc đường"))
+			wantErr(t, "an explanation by "+c.who+" of a member checked in", err, attendance.ErrCheckedIn)
+		}
+		// Leaving early is attending still: no explanation of an absence either.
+		if _, err := db.CheckOut(ctx, ciA1.ID, "Về cơ quan", f.pA1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.FileAbsence(ctx, f.pA1, f.input(f.a1, "Về sớm"))
+		wantErr(t, "an explanation of a member checked out", err, attendance.ErrCheckedIn)
+		if n, audit := written(); n != n0 || audit != audit0 {
+			t.Errorf("refused filings wrote: absences %d → %d, audit entries %d → %d", n0, n, audit0, audit)
+		}
+
+		// A member not checked in explains as before.
+		a := mustFile(t, db, f.pA2, f.input(f.a2, "Xe hỏng giữa đường"))
+		if a.Kind != attendance.KindExplanation {
+			t.Errorf("got %s, want an explanation", a.Kind)
+		}
+		// A check-in undone as a mistake counts for nothing: the member is absent again.
+		if _, err := db.UndoCheckIn(ctx, ciSec.ID, "Điểm danh nhầm người", f.organizer); err != nil {
+			t.Fatal(err)
+		}
+		a = mustFile(t, db, f.pSecA, f.input(f.secA, "Họp Tỉnh uỷ đột xuất"))
+		if a.Kind != attendance.KindExplanation || a.MemberID != f.secA.ID {
+			t.Errorf("got %+v, want an explanation of the secretary", a)
+		}
+	})
+}
+
+// TestDB_AbsenceCategoryRequired: the category has no default; an empty one is
+// required, an unknown one is not one of the list (docs/design.md §12.2).
+func TestDB_AbsenceCategoryRequired(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-2 * time.Hour)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0.Add(-2 * time.Hour))
+		f := mustAbsFixture(t, db)
+		for _, c := range []struct {
+			category attendance.AbsenceCategory
+			want     string
+		}{{"", attendance.CodeRequired}, {"cong tac", attendance.CodeOneOf}, {"Công tác", attendance.CodeOneOf}} {
+			in := f.input(f.a1, "Đi công tác")
+			in.Category = c.category
+			_, err := db.FileAbsence(ctx, f.pA1, in)
+			if got := fieldCodes(err); got["category"] != c.want || len(got) != 1 {
+				t.Errorf("category %q: got %v, want category %s", c.category, err, c.want)
+			}
+		}
+		l, err := db.Absences(ctx, attendance.AbsenceFilter{ConferenceID: f.conf.ID, Scope: attendance.Scope{All: true}})
+		if err != nil || l.Total != 0 {
+			t.Errorf("refused requests wrote %d, %v", l.Total, err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/diemcau/diemcau/attendance"
 	"gorm.io/gorm"
@@ -160,4 +161,50 @@ func (db *DB) AuditEntries(ctx context.Context, f attendance.AuditFilter) (atten
 	}
 	l, err := list[attendance.AuditEntry](q, f.Page, "id DESC")
 	return l, translate(err, "list audit entries")
+}
+
+// AuditSubjects names in words what each of entries is about, by entry id: the member
+// and the point of a check-in, the member and the conference of an absence request,
+// the invitee and the substitute of a delegation, a conference's title, an account's
+// name. One query per kind of object, whatever the number of entries; an object since
+// deleted has no name.
+func (db *DB) AuditSubjects(ctx context.Context, entries []attendance.AuditEntry) (map[int64]string, error) {
+	byType := map[string][]int64{}
+	for _, e := range entries {
+		byType[e.ObjectType] = append(byType[e.ObjectType], e.ObjectID)
+	}
+	queries := map[string]string{
+		"checkin": `SELECT ci.id, m.full_name || ' · ' || p.name AS name FROM check_ins ci
+			JOIN members m ON m.id = ci.member_id JOIN points p ON p.id = ci.point_id WHERE ci.id IN ?`,
+		"absence": `SELECT a.id, m.full_name || ' · ' || c.title AS name FROM absence_requests a
+			JOIN members m ON m.id = a.member_id JOIN conferences c ON c.id = a.conference_id WHERE a.id IN ?`,
+		"delegation": `SELECT d.id, m.full_name || ' → ' || s.full_name AS name FROM delegations d
+			JOIN members m ON m.id = d.member_id JOIN members s ON s.id = d.substitute_id WHERE d.id IN ?`,
+		objectConference: `SELECT id, title AS name FROM conferences WHERE id IN ?`,
+		"account":        `SELECT id, CASE WHEN display_name <> '' THEN display_name ELSE login END AS name FROM accounts WHERE id IN ?`,
+	}
+	object := map[string]string{}
+	for typ, ids := range byType {
+		q, ok := queries[typ]
+		if !ok {
+			continue
+		}
+		var rows []struct {
+			ID   int64
+			Name string
+		}
+		if err := db.q(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
+			return nil, translate(err, "audit subjects")
+		}
+		for _, r := range rows {
+			object[typ+":"+strconv.FormatInt(r.ID, 10)] = r.Name
+		}
+	}
+	out := make(map[int64]string, len(entries))
+	for _, e := range entries {
+		if n := object[e.ObjectType+":"+strconv.FormatInt(e.ObjectID, 10)]; n != "" {
+			out[e.ID] = n
+		}
+	}
+	return out, nil
 }

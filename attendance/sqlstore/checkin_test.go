@@ -326,6 +326,12 @@ func TestDB_AuditedCheckIns(t *testing.T) {
 		if actions[attendance.ActionCheckInManual] != "Quên điện thoại" || actions[attendance.ActionCheckInUndo] != "Nhầm người" {
 			t.Errorf("got %v", actions)
 		}
+		// The log names the member and the point in words, not "#id".
+		subjects, err := db.AuditSubjects(ctx, l.Items)
+		want := f.a2.FullName + " · " + f.pointA.Name
+		if err != nil || len(subjects) != 2 || subjects[l.Items[0].ID] != want || subjects[l.Items[1].ID] != want {
+			t.Errorf("AuditSubjects() = %v, %v; want %q for both", subjects, err, want)
+		}
 		if r, err := db.VerifyAudit(ctx); err != nil || !r.OK {
 			t.Errorf("VerifyAudit() = %+v, %v", r, err)
 		}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"github.com/diemcau/diemcau/attendance"
@@ -10,13 +9,28 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// ImportMembers creates or updates (by member code) the members of a parsed roster, in
-// one transaction: a row whose organization is unknown rejects the whole file, with
-// every such line listed. Organizations are matched by code, then by exact name.
-func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (attendance.ImportResult, error) {
+// ImportMembers creates or updates (by member code) the members of a roster, in one
+// transaction, or none of them: a roster with any problem is refused whole with every
+// problem of every row at once (docs/design.md §20.2, §20.7) — its own, as read
+// (roster.Problems), and the registry's, found here in the same pass: an organization
+// unknown, or named by a name two organizations share. Organizations are matched by
+// code, then by exact name, in any letter case.
+func (db *DB) ImportMembers(ctx context.Context, roster attendance.Roster) (attendance.ImportResult, error) {
 	var res attendance.ImportResult
+	rows := roster.Rows
 	if len(rows) == 0 {
+		if err := roster.Err(); err != nil {
+			return res, err
+		}
 		return res, attendance.Invalid("file", attendance.CodeEmptyFile, "")
+	}
+	// The lines with problems of their own: they are looked up, not checked against
+	// the member's rules again (the same rules, already reported), and an organization
+	// cell at fault is not looked up either.
+	flawed, badOrg := make(map[int]bool), make(map[int]bool)
+	for _, f := range roster.Problems {
+		flawed[f.Line] = true
+		badOrg[f.Line] = badOrg[f.Line] || f.Field == "organization"
 	}
 	for i := range rows {
 		rows[i].Code = attendance.MemberCode(rows[i].Code)
@@ -34,9 +48,16 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 		withPIN := make([]attendance.Member, 0, len(rows))
 		withoutPIN := make([]attendance.Member, 0, len(rows))
 		for _, r := range rows {
-			orgID, code := orgs.resolve(r.OrgRef)
-			if code != "" {
-				problems = append(problems, attendance.FieldError{Field: "organization", Code: code, Line: r.Line, Param: r.OrgRef})
+			var orgID int64
+			if !badOrg[r.Line] {
+				id, code := orgs.resolve(r.OrgRef)
+				if code != "" {
+					problems = append(problems, r.Problem("organization", code, "", r.OrgRef))
+					continue
+				}
+				orgID = id
+			}
+			if flawed[r.Line] {
 				continue
 			}
 			m := attendance.Member{Code: r.Code, FullName: r.FullName, OrganizationID: orgID, Position: r.Position,
@@ -61,9 +82,8 @@ func (db *DB) ImportMembers(ctx context.Context, rows []attendance.RosterRow) (a
 				withoutPIN = append(withoutPIN, m)
 			}
 		}
-		if len(problems) > 0 {
-			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-			return &attendance.ValidationError{Fields: problems}
+		if err := roster.Err(problems...); err != nil {
+			return err
 		}
 		cols := []string{"full_name", "full_name_key", "organization_id", "position", "exempt", "phone", "active", "updated_at"}
 		if err := upsertMembers(tx, withoutPIN, cols); err != nil {

@@ -67,6 +67,10 @@ func (db *DB) Members(ctx context.Context, f attendance.MemberFilter) (attendanc
 		}
 		q = q.Where(lower+"(code) = ?", strings.ToLower(f.Code))
 	}
+	if f.NotInvitedTo != 0 {
+		q = q.Where(`NOT EXISTS (SELECT 1 FROM invitations WHERE invitations.member_id = members.id
+			AND invitations.conference_id = ? AND invitations.removed_at IS NULL)`, f.NotInvitedTo)
+	}
 	q = db.contains(q, f.Query, "~full_name", "code", "phone")
 	l, err := list[attendance.Member](q, f.Page, "full_name_key, full_name, id")
 	return l, translate(err, "list members")

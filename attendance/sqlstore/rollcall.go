@@ -13,7 +13,9 @@ import (
 
 // StartRollCall opens a roll call of a live conference for one point (or all when
 // pointID is 0) lasting window. It returns ErrNotFound, ErrInvalid (unknown point,
-// window out of range) or ErrInvalidTransition (conference not live).
+// window out of range), ErrInvalidTransition (conference not live) or ErrRollCallOpen
+// (a roll call covering the point, or for all any roll call, is open; the conference's
+// lock keeps two starts from both passing).
 func (db *DB) StartRollCall(ctx context.Context, conferenceID, pointID int64, window time.Duration, by attendance.Principal) (attendance.RollCall, error) {
 	var rc attendance.RollCall
 	if window <= 0 {
@@ -41,6 +43,17 @@ func (db *DB) StartRollCall(ctx context.Context, conferenceID, pointID int64, wi
 			rc.PointID = &pointID
 		}
 		now := db.now().UTC()
+		var open int64
+		q := tx.Model(&attendance.RollCall{}).Where("conference_id = ? AND started_at <= ? AND ends_at > ?", conf.ID, now, now)
+		if pointID != 0 {
+			q = q.Where("(point_id IS NULL OR point_id = ?)", pointID)
+		}
+		if err := q.Count(&open).Error; err != nil {
+			return translate(err, "open roll calls")
+		}
+		if open > 0 {
+			return fmt.Errorf("roll call at point %d: %w", pointID, attendance.ErrRollCallOpen)
+		}
 		rc.ConferenceID, rc.StartedAt, rc.EndsAt = conf.ID, now, now.Add(window)
 		rc.ByAccountID, rc.ByMemberID = by.Actor()
 		return translate(tx.Create(&rc).Error, "start roll call")

@@ -124,10 +124,10 @@ func TestDB_NameOrder(t *testing.T) {
 		vu := mustMember(t, db, cell.ID, "M1", "Vũ Thị Yến", attendance.PositionMember)
 		mustMember(t, db, cell.ID, "M2", "Đặng Văn Bình", attendance.PositionMember)
 		mustMember(t, db, cell.ID, "M3", "Lê Thị Ánh", attendance.PositionMember)
-		if _, err := db.ImportMembers(ctx, []attendance.RosterRow{
+		if _, err := db.ImportMembers(ctx, attendance.Roster{Rows: []attendance.RosterRow{
 			{Line: 2, Code: "M4", FullName: "Dương Văn Cường", OrgRef: "A", Position: attendance.PositionMember, Active: true},
 			{Line: 3, Code: "M5", FullName: "Bùi Văn An", OrgRef: "A", Position: attendance.PositionMember, Active: true},
-		}); err != nil {
+		}}); err != nil {
 			t.Fatal(err)
 		}
 		conf := attendance.Conference{Title: "Hội nghị", StartsAt: t0, EndsAt: t0.Add(time.Hour)}
@@ -166,6 +166,57 @@ func TestDB_NameOrder(t *testing.T) {
 		want = []string{"Âu Thị Yến", "Bùi Văn An", "Dương Văn Cường", "Đặng Văn Bình", "Lê Thị Ánh"}
 		if members, _ := order(); !slices.Equal(members, want) {
 			t.Errorf("after a rename: %q, want %q", members, want)
+		}
+	})
+}
+
+// TestDB_MembersNotInvitedTo: the members an organizer may still invite to a
+// conference are those without a current invitation to it; a removed invitation or
+// one to another conference does not hide a member.
+func TestDB_MembersNotInvitedTo(t *testing.T) {
+	testdb.Each(t, clock(), func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		cell := mustOrg(t, db, nil, "TP", "Chi bộ Sở Tư pháp", attendance.KindChiBo)
+		other := mustOrg(t, db, nil, "YT", "Chi bộ Sở Y tế", attendance.KindChiBo)
+		duc := mustMember(t, db, cell.ID, "DV-01", "Trần Văn Đức", attendance.PositionMember)
+		duong := mustMember(t, db, cell.ID, "DV-02", "Nguyễn Thị Thuỳ Dương", attendance.PositionMember)
+		yen := mustMember(t, db, other.ID, "DV-03", "Hoàng Thị Hải Yến", attendance.PositionMember)
+		var confs [2]attendance.Conference
+		var points [2]attendance.Point
+		for i := range confs {
+			confs[i] = attendance.Conference{Title: fmt.Sprintf("Hội nghị %d", i+1), StartsAt: t0.Add(24 * time.Hour),
+				EndsAt: t0.Add(26 * time.Hour)}
+			if err := db.CreateConference(ctx, &confs[i]); err != nil {
+				t.Fatal(err)
+			}
+			points[i] = attendance.Point{ConferenceID: confs[i].ID, Name: "Điểm cầu Hội trường tỉnh"}
+			if err := db.CreatePoint(ctx, &points[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		invite := func(conf int, m attendance.Member) attendance.Invitation {
+			inv := attendance.Invitation{ConferenceID: confs[conf].ID, PointID: points[conf].ID, MemberID: m.ID}
+			if err := db.CreateInvitation(ctx, &inv); err != nil {
+				t.Fatal(err)
+			}
+			return inv
+		}
+		invite(0, duc)
+		removed := invite(0, duong)
+		if err := db.DeleteInvitation(ctx, removed.ID); err != nil {
+			t.Fatal(err)
+		}
+		invite(1, yen)
+		l, err := db.Members(ctx, attendance.MemberFilter{NotInvitedTo: confs[0].ID, Scope: attendance.Scope{All: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range l.Items {
+			got = append(got, m.Code)
+		}
+		if want := []string{"DV-03", "DV-02"}; !slices.Equal(got, want) || l.Total != 2 {
+			t.Errorf("not invited to the first conference: %v (total %d), want %v", got, l.Total, want)
 		}
 	})
 }

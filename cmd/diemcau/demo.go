@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,27 +17,34 @@ import (
 // demoSeed fixes the demo province, so the same member codes and PINs work every time.
 const demoSeed = 2026
 
-// demoAccount is a staff account of the demo with the password it was given this run.
+// demoAccount is a staff account of the demo. Password is what to print: its
+// password, or empty when it was changed since the demo made it.
 type demoAccount struct {
 	Login, Password string
 	Role            attendance.Role
 }
 
-// demoInfo is what a person needs to try every role.
+// demoInfo is what a person needs to try every role, and what loading did.
 type demoInfo struct {
+	// Loaded is true when this run loaded the province; false when it was there.
+	Loaded       bool
 	ConferenceID int64
 	Title        string
+	Status       attendance.ConferenceStatus
 	Points       int
 	Members      int
+	Admin        firstAdmin
 	Accounts     []demoAccount
 	Chair        demo.Member
 	Member       demo.Member
 }
 
-// loadDemo loads the demo province into db once; later runs reuse it, open a new live
-// conference when none is live, and give the demo staff accounts fresh passwords so
-// they can be printed again.
-func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, error) {
+// loadDemo loads the demo province into db once. A later run changes nothing that is
+// there: it finds the province, its conference (whatever its status now) and the
+// staff accounts, and reports them. The staff accounts' passwords come from the
+// server's secret (demo.Password), so every run can print them without resetting
+// them; one changed since is left alone and not printed.
+func loadDemo(ctx context.Context, db *sqlstore.DB, secret []byte, now time.Time) (demoInfo, error) {
 	prov := demo.Generate(demoSeed)
 	info := demoInfo{Title: prov.Conference.Title, Points: len(prov.Points), Members: len(prov.Members)}
 	all := attendance.Scope{All: true}
@@ -55,6 +63,7 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 		if _, ok := orgIDs[o.Code]; ok {
 			continue
 		}
+		info.Loaded = true
 		code := o.Code
 		org := attendance.Organization{Code: &code, Name: o.Name, Kind: o.Kind}
 		if o.ParentCode != "" {
@@ -66,18 +75,18 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 		}
 		orgIDs[o.Code] = org.ID
 	}
-	first := prov.Members[0]
-	known, err := db.Members(ctx, attendance.MemberFilter{Query: first.Code, Scope: all, Page: attendance.Page{Size: 1}})
+	known, err := db.Members(ctx, attendance.MemberFilter{Code: prov.Members[0].Code, Scope: all, Page: attendance.Page{Size: 1}})
 	if err != nil {
 		return info, err
 	}
 	if known.Total == 0 {
+		info.Loaded = true
 		rows := make([]attendance.RosterRow, len(prov.Members))
 		for i, m := range prov.Members {
 			rows[i] = attendance.RosterRow{Line: i + 2, Code: m.Code, FullName: m.FullName, OrgRef: m.OrgCode,
 				Position: m.Position, Exempt: m.Exempt, Phone: m.Phone, PIN: m.PIN, Active: true}
 		}
-		if _, err := db.ImportMembers(ctx, rows); err != nil {
+		if _, err := db.ImportMembers(ctx, attendance.Roster{Rows: rows}); err != nil {
 			return info, fmt.Errorf("members: %w", err)
 		}
 	}
@@ -86,20 +95,35 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 		{Login: "bantochuc", Role: attendance.RoleOrganizer},
 		{Login: "kiemtra", Role: attendance.RoleSupervisor},
 	} {
-		a.Password = newPassword()
-		if err := resetAccount(ctx, db, a); err != nil {
+		a.Password = demo.Password(secret, a.Login)
+		created, err := ensureDemoAccount(ctx, db, a)
+		if err != nil {
+			return info, err
+		}
+		if created {
+			info.Loaded = true
+		} else if _, err := db.AuthenticateStaff(ctx, a.Login, a.Password); errors.Is(err, attendance.ErrBadCredentials) {
+			a.Password = "" // changed since, or from before passwords came from the secret
+		} else if err != nil {
 			return info, err
 		}
 		info.Accounts = append(info.Accounts, a)
 	}
 
-	live, err := db.Conferences(ctx, attendance.ConferenceFilter{Status: attendance.StatusLive, Query: prov.Conference.Title, Scope: all})
+	// The demo's conference is the latest with its title, whatever its status: one
+	// ended or closed while trying the service stays as it is, and no copy is added.
+	confs, err := db.Conferences(ctx, attendance.ConferenceFilter{Query: prov.Conference.Title, Scope: all, Page: attendance.Page{Size: 10}})
 	if err != nil {
 		return info, err
 	}
-	if live.Total > 0 {
-		info.ConferenceID = live.Items[0].ID
-	} else {
+	for _, c := range confs.Items {
+		if c.Title == prov.Conference.Title {
+			info.ConferenceID, info.Status = c.ID, c.Status
+			break
+		}
+	}
+	if info.ConferenceID == 0 {
+		info.Loaded = true
 		c := attendance.Conference{Title: prov.Conference.Title, Description: prov.Conference.Description,
 			StartsAt: now.Truncate(time.Minute), EndsAt: now.Add(3 * time.Hour).Truncate(time.Minute),
 			CheckinLead: attendance.DefaultCheckinLead, LateGrace: attendance.DefaultLateGrace,
@@ -122,7 +146,7 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 		if _, err := db.TransitionConference(ctx, c.ID, "start"); err != nil {
 			return info, err
 		}
-		info.ConferenceID = c.ID
+		info.ConferenceID, info.Status = c.ID, attendance.StatusLive
 	}
 
 	info.Chair, _ = prov.PointSecretary(0)
@@ -135,32 +159,50 @@ func loadDemo(ctx context.Context, db *sqlstore.DB, now time.Time) (demoInfo, er
 	return info, nil
 }
 
-// resetAccount creates the demo account or gives it a.Password.
-func resetAccount(ctx context.Context, db *sqlstore.DB, a demoAccount) error {
+// ensureDemoAccount creates the demo account a with a.Password, unless an account of
+// that login exists: that one is kept as it is. It reports whether it created one.
+func ensureDemoAccount(ctx context.Context, db *sqlstore.DB, a demoAccount) (bool, error) {
 	l, err := db.Accounts(ctx, "", a.Login, attendance.Page{Size: 10})
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, acc := range l.Items {
 		if acc.Login == a.Login {
-			acc.Active = true
-			return db.UpdateAccount(ctx, attendance.Principal{Role: attendance.RoleAdmin, Name: "diemcau demo"}, &acc, a.Password)
+			return false, nil
 		}
 	}
 	names := map[attendance.Role]string{attendance.RoleOrganizer: "Văn phòng Đảng uỷ Khối", attendance.RoleSupervisor: "Uỷ ban Kiểm tra Đảng uỷ Khối"}
 	acc := attendance.Account{Login: a.Login, DisplayName: names[a.Role], Role: a.Role, Active: true}
-	return db.CreateAccount(ctx, &acc, a.Password)
+	return true, db.CreateAccount(ctx, &acc, a.Password)
 }
 
-// printDemo tells a person how to try every role.
+// printDemo tells a person what loading the demo did and how to try every role, the
+// admin's password among the others when it was generated this run.
 func printDemo(w io.Writer, base string, info demoInfo) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nDemo province loaded: %d members, conference %q live now with %d points.\n\n", info.Members, info.Title, info.Points)
+	if info.Loaded {
+		fmt.Fprintf(&b, "\nDemo province loaded (đã nạp dữ liệu mẫu): %d members, conference %q live now with %d points.\n\n",
+			info.Members, info.Title, info.Points)
+	} else {
+		fmt.Fprintf(&b, "\nDemo province already loaded, not loaded again (dữ liệu mẫu đã có, không nạp lại): %d members, "+
+			"conference %q (%s) with %d points; passwords unchanged.\n\n", info.Members, info.Title, info.Status, info.Points)
+	}
 	fmt.Fprintf(&b, "  Sign in (Vietnamese): %s/vi/login    English: %s/en/login\n\n", base, base)
 	fmt.Fprintf(&b, "  %-12s %-22s %s\n", "role", "sign in with", "secret")
-	fmt.Fprintf(&b, "  %-12s %-22s %s\n", "admin", "the admin login", "(printed at first start, or DIEMCAU_ADMIN_PASSWORD)")
+	admin := "(set when it was created, or DIEMCAU_ADMIN_PASSWORD)"
+	switch {
+	case info.Admin.Created && info.Admin.Password != "":
+		admin = info.Admin.Password + "  (created now; shown once, change it after signing in)"
+	case info.Admin.Created:
+		admin = "(from DIEMCAU_ADMIN_PASSWORD)"
+	}
+	fmt.Fprintf(&b, "  %-12s login %-16s password %s\n", "admin", info.Admin.Login, admin)
 	for _, a := range info.Accounts {
-		fmt.Fprintf(&b, "  %-12s login %-16s password %s\n", a.Role, a.Login, a.Password)
+		pw := a.Password
+		if pw == "" {
+			pw = "(changed since the demo set it; not shown)"
+		}
+		fmt.Fprintf(&b, "  %-12s login %-16s password %s\n", a.Role, a.Login, pw)
 	}
 	fmt.Fprintf(&b, "  %-12s member %-15s PIN %s  (%s, secretary: chairs a point)\n", "chair", info.Chair.Code, info.Chair.PIN, info.Chair.FullName)
 	fmt.Fprintf(&b, "  %-12s member %-15s PIN %s  (%s)\n", "member", info.Member.Code, info.Member.PIN, info.Member.FullName)

@@ -162,8 +162,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
+	admin, err := ensureAdmin(ctx, db, cfg)
+	if err != nil {
 		return err
+	}
+	if !*demo {
+		printFirstAdmin(stdout, admin)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -175,11 +179,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		base = localURL(ln.Addr())
 	}
 	if *demo {
-		info, err := loadDemo(ctx, db, time.Now())
+		info, err := loadDemo(ctx, db, secret, time.Now())
 		if err != nil {
+			printFirstAdmin(stdout, admin) // its password is not printed anywhere else
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
+		info.Admin = admin
 		printDemo(stdout, base, info)
 	}
 
@@ -196,7 +202,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		LoginRatePerAddress: cfg.LoginRate, Metrics: reg, Version: version, QRRotate: cfg.QRRotate,
 		TrustedProxies: cfg.Proxies, Bus: live.bus}
 	if live.hub != nil {
-		apiCfg.Consoles = live.hub
+		apiCfg.Consoles, apiCfg.Sessions = live.hub, live.tracker.Sessions
 	}
 	srv, err := api.NewServer(log, db, apiCfg)
 	if err != nil {
@@ -205,7 +211,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	live.bus.Tap(srv.ForwardToConsoles)
 	if live.hub != nil {
-		go srv.PushCodes(live.ctx, live.tracker.Sessions)
+		go srv.PushCodes(live.ctx)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -265,27 +271,45 @@ func sweepSessions(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
 	}
 }
 
-// ensureAdmin creates the first admin on an empty database, printing a generated
-// password once when none is configured.
-func ensureAdmin(ctx context.Context, db *sqlstore.DB, cfg config, stdout io.Writer) error {
+// firstAdmin is the admin account ensureAdmin made on an empty database: Password is
+// the one it generated, empty when it came from DIEMCAU_ADMIN_PASSWORD. Created is
+// false when the database had accounts; Login is the configured admin login.
+type firstAdmin struct {
+	Login, Password string
+	Created         bool
+}
+
+// ensureAdmin creates the first admin on an empty database, with the configured
+// password or a generated one. It prints nothing: the caller shows the password once,
+// on its own (printFirstAdmin) or in the demo's table of roles.
+func ensureAdmin(ctx context.Context, db *sqlstore.DB, cfg config) (firstAdmin, error) {
+	out := firstAdmin{Login: cfg.AdminLogin}
 	n, err := db.CountAccounts(ctx)
 	if err != nil || n > 0 {
-		return err
+		return out, err
 	}
-	pw, generated := cfg.AdminPassword, false
+	pw := cfg.AdminPassword
 	if pw == "" {
-		pw, generated = newPassword(), true
+		pw = newPassword()
+		out.Password = pw
 	}
 	a := attendance.Account{Login: cfg.AdminLogin, DisplayName: "Quản trị viên", Role: attendance.RoleAdmin, Active: true}
 	if err := db.CreateAccount(ctx, &a, pw); err != nil {
-		return fmt.Errorf("create first admin %q: %w", cfg.AdminLogin, err)
+		return out, fmt.Errorf("create first admin %q: %w", cfg.AdminLogin, err)
 	}
-	if generated {
-		fmt.Fprintf(stdout, "\nFirst start: created admin %q with password %s\n(shown once; change it after signing in)\n\n", a.Login, pw)
-	} else {
+	out.Created = true
+	return out, nil
+}
+
+// printFirstAdmin tells the operator about the admin account just created.
+func printFirstAdmin(stdout io.Writer, a firstAdmin) {
+	switch {
+	case !a.Created:
+	case a.Password != "":
+		fmt.Fprintf(stdout, "\nFirst start: created admin %q with password %s\n(shown once; change it after signing in)\n\n", a.Login, a.Password)
+	default:
 		fmt.Fprintf(stdout, "First start: created admin %q with the password from DIEMCAU_ADMIN_PASSWORD\n", a.Login)
 	}
-	return nil
 }
 
 // newPassword returns 16 random characters from an alphabet without look-alikes.
@@ -344,18 +368,21 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg, newLogger(cfg, stderr), true)
+	db, secret, err := openDB(ctx, cfg, newLogger(cfg, stderr), true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := ensureAdmin(ctx, db, cfg, stdout); err != nil {
-		return err
-	}
-	info, err := loadDemo(ctx, db, time.Now())
+	admin, err := ensureAdmin(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
+	info, err := loadDemo(ctx, db, secret, time.Now())
+	if err != nil {
+		printFirstAdmin(stdout, admin)
+		return err
+	}
+	info.Admin = admin
 	base := cfg.PublicURL
 	if base == "" {
 		base = "http://localhost" + cfg.Addr

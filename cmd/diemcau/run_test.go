@@ -215,7 +215,7 @@ func TestRun_ServeDemo(t *testing.T) {
 			kv := dbEnv(t, target)
 			s := startServe(t, kv, "--demo")
 			out := s.Stdout.String()
-			cred := func(re string) []string {
+			cred := func(out, re string) []string {
 				t.Helper()
 				m := regexp.MustCompile(re).FindStringSubmatch(out)
 				if m == nil {
@@ -223,18 +223,27 @@ func TestRun_ServeDemo(t *testing.T) {
 				}
 				return m
 			}
-			org := cred(`organizer\s+login (\S+)\s+password (\S+)`)
-			sup := cred(`supervisor\s+login (\S+)\s+password (\S+)`)
-			chair := cred(`chair\s+member (\S+)\s+PIN (\d+)`)
-			mem := cred(`member\s+member (\S+)\s+PIN (\d+)`)
+			// The admin's generated password is in the table with the others, not on a
+			// line of its own above it.
+			admin := cred(out, `\n  admin\s+login (\S+)\s+password (\S+)  \(created now`)
+			if strings.Contains(out, "First start: created admin") {
+				t.Errorf("the admin's password is printed apart from the table:\n%s", out)
+			}
+			cred(out, `Demo province loaded \(đã nạp dữ liệu mẫu\)`)
+			org := cred(out, `organizer\s+login (\S+)\s+password (\S+)`)
+			sup := cred(out, `supervisor\s+login (\S+)\s+password (\S+)`)
+			chair := cred(out, `chair\s+member (\S+)\s+PIN (\d+)`)
+			mem := cred(out, `member\s+member (\S+)\s+PIN (\d+)`)
 
 			type list struct {
 				Total int64 `json:"total"`
 				Items []struct {
 					ID     int64  `json:"id"`
 					Status string `json:"status"`
+					Login  string `json:"login"`
 				} `json:"items"`
 			}
+			adminToken := login(t, s.URL, map[string]string{"login": admin[1], "password": admin[2]})
 			orgToken := login(t, s.URL, map[string]string{"login": org[1], "password": org[2]})
 			var confs list
 			getJSON(t, s.URL+"/api/v1/conferences?status=live", orgToken, &confs)
@@ -263,23 +272,68 @@ func TestRun_ServeDemo(t *testing.T) {
 			if self.Total != 1 {
 				t.Errorf("member sees %d members, want 1 (self)", self.Total)
 			}
+
+			// The day goes on: the conference is ended and closed, and the supervisor
+			// gets a password of their own.
+			for _, action := range []string{"end", "close"} {
+				if code := sendJSON(t, http.MethodPost, fmt.Sprintf("%s/api/v1/conferences/%d/%s", s.URL, id, action), orgToken, nil); code != 200 {
+					t.Fatalf("%s the demo conference: %d", action, code)
+				}
+			}
+			var accounts list
+			getJSON(t, s.URL+"/api/v1/accounts?q=kiemtra", adminToken, &accounts)
+			if len(accounts.Items) != 1 {
+				t.Fatalf("accounts kiemtra: %+v", accounts)
+			}
+			const own = "mật-khẩu-riêng-của-uỷ-ban"
+			if code := sendJSON(t, http.MethodPatch, fmt.Sprintf("%s/api/v1/accounts/%d", s.URL, accounts.Items[0].ID), adminToken,
+				map[string]string{"password": own}); code != 200 {
+				t.Fatalf("change the supervisor's password: %d", code)
+			}
 			if err := s.stop(); err != nil {
 				t.Fatal(err)
 			}
 
-			// A second --demo start reuses the province and prints working credentials again.
+			// A second --demo start changes nothing and says so: no second conference,
+			// the organizer's password printed again and still good, the supervisor's own
+			// password kept and not printed.
 			again := startServe(t, dbEnv2(kv), "--demo")
-			org2 := regexp.MustCompile(`organizer\s+login (\S+)\s+password (\S+)`).FindStringSubmatch(again.Stdout.String())
-			if org2 == nil {
-				t.Fatalf("second demo start printed no organizer:\n%s", again.Stdout)
+			out2 := again.Stdout.String()
+			cred(out2, `Demo province already loaded, not loaded again \(dữ liệu mẫu đã có, không nạp lại\).*\(closed\) with 6 points`)
+			cred(out2, `\n  admin\s+login admin\s+password \(set when it was created`)
+			if org2 := cred(out2, `organizer\s+login (\S+)\s+password (\S+)`); org2[2] != org[2] {
+				t.Errorf("second start printed the organizer's password %q, want the same %q", org2[2], org[2])
 			}
-			tok := login(t, again.URL, map[string]string{"login": org2[1], "password": org2[2]})
+			cred(out2, `supervisor\s+login kiemtra\s+password \(changed since the demo set it; not shown\)`)
+			tok := login(t, again.URL, map[string]string{"login": org[1], "password": org[2]})
+			login(t, again.URL, map[string]string{"login": "kiemtra", "password": own})
+			login(t, again.URL, map[string]string{"login": admin[1], "password": admin[2]})
 			getJSON(t, again.URL+"/api/v1/members", tok, &members)
 			if members.Total < 150 || members.Total > 250 {
 				t.Errorf("after second demo start: %d members, want the same province, not a copy", members.Total)
 			}
+			getJSON(t, again.URL+"/api/v1/conferences", tok, &confs)
+			if confs.Total != 1 || confs.Items[0].ID != id || confs.Items[0].Status != "closed" {
+				t.Errorf("after second demo start: conferences %+v, want the closed demo conference alone", confs)
+			}
 		})
 	}
+}
+
+// sendJSON sends body as JSON with a bearer token and returns the status.
+func sendJSON(t *testing.T, method, url, token string, body any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
 
 // dbEnv2 reopens the database and the data directory of a first start's settings

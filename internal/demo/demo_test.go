@@ -359,3 +359,22 @@ func TestNameLists(t *testing.T) {
 		})
 	}
 }
+
+// TestPassword: a demo account's password is the same for the same server and login,
+// and differs for another login or another server's secret.
+func TestPassword(t *testing.T) {
+	secret := []byte("một bí mật của máy chủ, 32 byte trở lên")
+	a := Password(secret, "bantochuc")
+	if a != Password(secret, "bantochuc") {
+		t.Errorf("Password twice: %q and %q, want the same", a, Password(secret, "bantochuc"))
+	}
+	if !regexp.MustCompile(`^[abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789]{16}$`).MatchString(a) {
+		t.Errorf("Password = %q, want 16 characters without look-alikes", a)
+	}
+	if b := Password(secret, "kiemtra"); b == a {
+		t.Errorf("two logins share the password %q", a)
+	}
+	if c := Password([]byte("another server's secret"), "bantochuc"); c == a {
+		t.Errorf("two servers share the password %q", a)
+	}
+}

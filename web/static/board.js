@@ -27,7 +27,10 @@
     b.items.forEach(function (p) {
       var tr = el("tr", (p.problems ? "problem" : "") + (changed[p.id] ? " flash" : ""));
       tr.dataset.point = p.id;
-      var name = [el("strong", null, p.name), el("br"), el("small", null, p.location)];
+      var link = el("a");
+      link.href = "/" + lang + "/admin/points/" + p.id;
+      link.appendChild(el("strong", null, p.name));
+      var name = [link, el("br"), el("small", null, p.location)];
       if (p.online) {
         var a = el("a", null, msgs.view);
         a.href = "/" + lang + "/admin/points/" + p.id + "/view";

@@ -44,14 +44,17 @@
   function problem(p) {
     var failure = msgs.problems[p.type];
     if (failure) {
-      show("fail", failure[0], [[null, failure[1]]]);
+      // The detail says until when a lock lasts.
+      show("fail", failure[0], p.detail ? [["strong-line", p.detail], [null, failure[1]]] : [[null, failure[1]]]);
       return;
     }
-    // A problem the member can fix (a wrong PIN): keep the form and say what is wrong.
+    // A problem the member can fix (a wrong PIN): keep the form and say what is wrong,
+    // and how many tries are left.
     var text = p.title;
     if (p.errors && p.errors.length) {
       text += ": " + p.errors.map(function (e) { return e.message; }).join("; ");
     }
+    if (p.detail) text += " " + p.detail;
     progress.textContent = text;
     progress.className = "note fail";
     progress.hidden = false;

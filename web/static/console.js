@@ -24,38 +24,122 @@
   });
   headcount.addEventListener("input", function () { headcountTouched = true; });
 
-  // draw paints a QR module matrix (rows of "0"/"1") on a canvas, crisp at any size.
+  // draw paints a QR module matrix (rows of "0"/"1", quiet zone included) on a canvas as
+  // large as its box allows, in whole device pixels per module: the canvas's bitmap is
+  // shown 1:1, so no module is blurred or resampled however large the screen. The canvas
+  // is then exactly the code with its quiet zone, which the e2e test measures.
   function draw(canvas, matrix) {
     if (!matrix || !matrix.length) return;
-    var n = matrix.length, px = Math.floor(canvas.width / n) || 1, size = px * n;
-    var off = Math.floor((canvas.width - size) / 2);
+    canvas.matrix = matrix;
+    var box = canvas.parentElement.getBoundingClientRect();
+    var dpr = window.devicePixelRatio || 1;
+    var n = matrix.length;
+    var px = Math.max(1, Math.floor(Math.min(box.width, box.height) * dpr / n)), size = px * n;
+    if (canvas.width !== size) canvas.width = size;
+    if (canvas.height !== size) canvas.height = size;
+    canvas.style.width = canvas.style.height = size / dpr + "px";
+    canvas.dataset.module = String(px / dpr);
     var ctx = canvas.getContext("2d");
     ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillRect(0, 0, size, size);
     ctx.fillStyle = "#000";
     for (var y = 0; y < n; y++) {
       var row = matrix[y];
-      for (var x = 0; x < n; x++) if (row.charCodeAt(x) === 49) ctx.fillRect(off + x * px, off + y * px, px, px);
+      for (var x = 0; x < n; x++) if (row.charCodeAt(x) === 49) ctx.fillRect(x * px, y * px, px, px);
     }
   }
 
-  var nextAt = null;
-  function showCode(matrix, next) {
-    draw(document.getElementById("qr-checkin"), matrix);
-    nextAt = next ? new Date(next) : null;
+  // A new screen size (a resize, full screen, a rotated television, a zoom) redraws
+  // both codes for it.
+  var checkinCanvas = document.getElementById("qr-checkin");
+  var materialsCanvas = document.getElementById("qr-materials");
+  function redraw() {
+    draw(checkinCanvas, checkinCanvas.matrix);
+    draw(materialsCanvas, materialsCanvas.matrix);
   }
-  showCode(data.checkinMatrix, data.nextAt);
-  draw(document.getElementById("qr-materials"), data.materialsMatrix);
+  if (window.ResizeObserver) {
+    var ro = new ResizeObserver(redraw);
+    ro.observe(checkinCanvas.parentElement);
+    ro.observe(materialsCanvas.parentElement);
+  }
+  window.addEventListener("resize", redraw);
 
-  // The bar under the code shows how long the code has left.
+  // The screen shows one code: the check-in code, or while a roll call covers the
+  // point the roll call's code (rotating alike), with its own caption, the answers
+  // counted against those checked in, and the time left; then the check-in code again.
+  var nextAt = null;
+  var root = document.getElementById("console");
+  var caption = document.getElementById("qr-caption");
+  function showCode(matrix, next, kind, rc) {
+    draw(checkinCanvas, matrix);
+    nextAt = next ? new Date(next) : null;
+    var rollcall = kind === "rollcall";
+    root.dataset.code = rollcall ? "rollcall" : "checkin";
+    caption.textContent = rollcall ? msgs.scanToAnswer : msgs.scanToCheckIn;
+    checkinCanvas.setAttribute("aria-label", caption.textContent);
+    if (rollcall && rc && rc.rollCallId && String(rc.rollCallId) !== rollcallText.dataset.id) {
+      showRollCall({ kind: "start", rollCallId: rc.rollCallId, endsAt: rc.rollCallEndsAt });
+    }
+  }
+  draw(materialsCanvas, data.materialsMatrix);
+
+  // The countdown says, in seconds and as a bar, how long the code has left.
   var bar = document.querySelector("#qr-bar span");
-  setInterval(function () {
+  var nextText = document.getElementById("next-text");
+  function tick() {
     if (!nextAt) return;
-    var left = Math.max(0, nextAt - Date.now()) / (data.rotateSeconds * 1000);
-    bar.style.transform = "scaleX(" + Math.min(1, left) + ")";
+    var ms = Math.max(0, nextAt - Date.now());
+    bar.style.transform = "scaleX(" + Math.min(1, ms / (data.rotateSeconds * 1000)) + ")";
+    nextText.textContent = nextText.dataset.template.replace("{n}", String(Math.ceil(ms / 1000)));
     // No push for a while (a hiccup): ask for the code instead of showing a stale one.
     if (Date.now() - nextAt > 3000) refreshCode();
-  }, 250);
+  }
+  tick();
+  setInterval(tick, 250);
+
+  // Full screen: the button asks for it (browsers allow it only on a click) and hides
+  // itself while the page is full screen; Esc brings it back.
+  var fsButton = document.getElementById("fullscreen");
+  function fullscreenShown() {
+    fsButton.hidden = !document.fullscreenEnabled || !!document.fullscreenElement;
+  }
+  fsButton.addEventListener("click", function () {
+    var req = document.documentElement.requestFullscreen();
+    if (req && req.catch) req.catch(function () {});
+  });
+  document.addEventListener("fullscreenchange", fullscreenShown);
+  fullscreenShown();
+
+  // The screen stays on (Screen Wake Lock API). The browser drops the lock whenever the
+  // page is hidden, so it is asked for again each time the page is shown. Without the
+  // API, or when the browser refuses, a line asks the room to turn off the screen's sleep.
+  var noWake = document.getElementById("no-wake");
+  var wakeLock = null, asking = false;
+  function keepAwake() {
+    if (!("wakeLock" in navigator)) {
+      root.dataset.wakeLock = "unsupported";
+      noWake.hidden = false;
+      return;
+    }
+    if (wakeLock || asking || document.visibilityState !== "visible") return;
+    asking = true;
+    navigator.wakeLock.request("screen").then(function (lock) {
+      asking = false;
+      wakeLock = lock;
+      root.dataset.wakeLock = "held";
+      noWake.hidden = true;
+      lock.addEventListener("release", function () {
+        wakeLock = null;
+        root.dataset.wakeLock = "released";
+      });
+    }).catch(function () {
+      asking = false;
+      root.dataset.wakeLock = "refused";
+      noWake.hidden = false;
+    });
+  }
+  document.addEventListener("visibilitychange", keepAwake);
+  keepAwake();
 
   var refreshing = false;
   function refreshCode() {
@@ -64,10 +148,9 @@
     fetch("/api/v1/points/" + pointId + "/qr", { credentials: "same-origin" })
       .then(function (r) { if (r.status === 401) expired(); return r.ok ? r.json() : null; })
       .then(function (q) {
-        if (q) {
-          showCode(q.checkinMatrix, q.nextAt);
-          if (q.rollCallId) showRollCall({ rollCallId: q.rollCallId, endsAt: q.rollCallEndsAt });
-        }
+        if (!q) return;
+        if (q.rollCallMatrix) showCode(q.rollCallMatrix, q.nextAt, "rollcall", q);
+        else showCode(q.checkinMatrix, q.nextAt, "checkin");
       })
       .catch(function () {})
       .then(function () { refreshing = false; });
@@ -101,27 +184,47 @@
 
   var rollcallBox = document.getElementById("rollcall");
   var rollcallText = document.getElementById("rollcall-text");
+  var rollcallLeft = document.getElementById("rollcall-left");
   var rollcallEnds = null;
   function showRollCall(d) {
     if (d.kind === "answer") {
+      if (String(d.rollCallId) !== rollcallText.dataset.id) return;
       rollcallText.dataset.answers = String(Number(rollcallText.dataset.answers || 0) + 1);
     } else {
-      rollcallText.dataset.answers = "0";
+      rollcallText.dataset.id = String(d.rollCallId || "");
+      rollcallText.dataset.answers = String(d.answered || 0);
       rollcallEnds = d.endsAt ? new Date(d.endsAt) : null;
     }
     rollcallBox.hidden = false;
-    rollcallText.textContent = msgs.answered.replace("{n}", rollcallText.dataset.answers || "0");
+    rollcallText.textContent = msgs.answered.replace("{n}", rollcallText.dataset.answers || "0")
+      .replace("{m}", checkedIn.textContent);
+    rollcallTick();
   }
-  setInterval(function () {
-    if (rollcallEnds && Date.now() > rollcallEnds) { rollcallBox.hidden = true; rollcallEnds = null; }
-  }, 1000);
+  function rollcallTick() {
+    if (!rollcallEnds) return;
+    var s = Math.max(0, Math.ceil((rollcallEnds - Date.now()) / 1000));
+    rollcallLeft.textContent = msgs.rollcallLeft.replace("{t}", Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0"));
+    if (s === 0) {
+      // The roll call is over: back to the check-in code.
+      rollcallBox.hidden = true;
+      rollcallEnds = null;
+      rollcallText.dataset.id = "";
+      refreshCode();
+    }
+  }
+  setInterval(rollcallTick, 1000);
+  showCode(data.checkinMatrix, data.nextAt, data.kind, data);
 
   function onMessage(raw) {
     var m;
     try { m = JSON.parse(raw); } catch (e) { return; }
-    if (m.type === "qr") showCode(m.matrix, m.nextAt);
+    if (m.type === "qr") showCode(m.matrix, m.nextAt, m.kind, m);
     else if (m.type === "checkin" && m.event) arrival(m.event);
-    else if (m.type === "rollcall" && m.event) { showRollCall(m.event.data || {}); refreshCode(); }
+    else if (m.type === "rollcall" && m.event) {
+      var d = m.event.data || {};
+      if (d.kind === "answer") showRollCall(d);
+      else refreshCode(); // a roll call started: show its code
+    }
   }
 
   // The connection: one offer with every candidate, one answer; heartbeats every 2 s.
