@@ -593,7 +593,7 @@ func TestDelegations(t *testing.T) {
 			field string
 			code  string
 		}{
-			{"invited substitute", w.memberA, body(w.MemB.ID), "substituteId", "invalid"},
+			{"invited substitute", w.memberA, body(w.MemB.ID), "substituteId", "invited"},
 			{"oneself", w.memberA, body(w.MemA.ID), "substituteId", "invalid"},
 			{"unknown substitute", w.memberA, body(999999), "substituteId", "unknown"},
 			{"no reason", w.memberA, body(sub.ID, "reason", ""), "reason", "required"},

@@ -100,7 +100,7 @@ func (s *Server) board(ctx context.Context, conf attendance.Conference, q *query
 		sum.CheckedIn += b.CheckedIn
 		sum.Late += b.Late
 		sum.Pending += b.Pending
-		if b.ChairStatus == attendance.ChairNotAuthorized || b.ChairStatus == attendance.ChairSecretaryIdle {
+		if b.ChairStatus.Flagged() {
 			sum.ChairFlags++
 		}
 		if j.Problems > 0 {

@@ -8,29 +8,35 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// delegationJSON is a member's delegation to a substitute (ủy nhiệm).
+// delegationJSON is a member's delegation to a substitute (ủy nhiệm), with what the
+// approver should weigh about the substitute (warnings, docs/design.md §13).
 type delegationJSON struct {
-	ID                 int64                     `json:"id"`
-	ConferenceID       int64                     `json:"conferenceId"`
-	ConferenceTitle    string                    `json:"conferenceTitle"`
-	MemberID           int64                     `json:"memberId"`
-	MemberCode         string                    `json:"memberCode"`
-	MemberName         string                    `json:"memberName"`
-	OrganizationID     int64                     `json:"organizationId"`
-	PointID            int64                     `json:"pointId"`
-	SubstituteID       int64                     `json:"substituteId"`
-	SubstituteCode     string                    `json:"substituteCode"`
-	SubstituteName     string                    `json:"substituteName"`
-	Reason             string                    `json:"reason"`
-	Status             attendance.DecisionStatus `json:"status"`
-	FiledByAccountID   *int64                    `json:"filedByAccountId"`
-	FiledByMemberID    *int64                    `json:"filedByMemberId"`
-	DecidedByAccountID *int64                    `json:"decidedByAccountId"`
-	DecidedByMemberID  *int64                    `json:"decidedByMemberId"`
-	DecidedAt          *time.Time                `json:"decidedAt"`
-	Note               string                    `json:"note"`
-	CreatedAt          time.Time                 `json:"createdAt"`
-	UpdatedAt          time.Time                 `json:"updatedAt"`
+	ID                 int64               `json:"id"`
+	ConferenceID       int64               `json:"conferenceId"`
+	ConferenceTitle    string              `json:"conferenceTitle"`
+	MemberID           int64               `json:"memberId"`
+	MemberCode         string              `json:"memberCode"`
+	MemberName         string              `json:"memberName"`
+	OrganizationID     int64               `json:"organizationId"`
+	PointID            int64               `json:"pointId"`
+	SubstituteID       int64               `json:"substituteId"`
+	SubstituteCode     string              `json:"substituteCode"`
+	SubstituteName     string              `json:"substituteName"`
+	SubstitutePosition attendance.Position `json:"substitutePosition"`
+	SubstituteOrgID    int64               `json:"substituteOrganizationId"`
+	// Warnings are attendance.SubstituteWarnings: the substitute is not the
+	// invitee's deputy (seed 001).
+	Warnings           []attendance.DelegationWarning `json:"warnings"`
+	Reason             string                         `json:"reason"`
+	Status             attendance.DecisionStatus      `json:"status"`
+	FiledByAccountID   *int64                         `json:"filedByAccountId"`
+	FiledByMemberID    *int64                         `json:"filedByMemberId"`
+	DecidedByAccountID *int64                         `json:"decidedByAccountId"`
+	DecidedByMemberID  *int64                         `json:"decidedByMemberId"`
+	DecidedAt          *time.Time                     `json:"decidedAt"`
+	Note               string                         `json:"note"`
+	CreatedAt          time.Time                      `json:"createdAt"`
+	UpdatedAt          time.Time                      `json:"updatedAt"`
 }
 
 func toDelegation(v attendance.DelegationView) delegationJSON {
@@ -38,6 +44,7 @@ func toDelegation(v attendance.DelegationView) delegationJSON {
 	return delegationJSON{ID: d.ID, ConferenceID: d.ConferenceID, ConferenceTitle: v.ConferenceTitle, MemberID: d.MemberID,
 		MemberCode: v.MemberCode, MemberName: v.FullName, OrganizationID: v.OrganizationID, PointID: v.PointID,
 		SubstituteID: d.SubstituteID, SubstituteCode: v.SubstituteCode, SubstituteName: v.SubstituteName,
+		SubstitutePosition: v.SubstitutePosition, SubstituteOrgID: v.SubstituteOrganizationID, Warnings: v.Warnings(),
 		Reason: d.Reason, Status: d.Status, FiledByAccountID: d.FiledByAccountID, FiledByMemberID: d.FiledByMemberID,
 		DecidedByAccountID: d.DecidedByAccountID, DecidedByMemberID: d.DecidedByMemberID, DecidedAt: d.DecidedAt,
 		Note: d.DecisionNote, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}

@@ -105,14 +105,19 @@ func (s *Server) uploadDocument(c *gin.Context, conferenceID int64) (attendance.
 }
 
 // handleDocumentList handles GET /api/v1/conferences/{id}/documents: secret documents
-// are listed for staff only.
+// are listed for staff only. An approved substitute lists them too (docs/design.md §13).
 func (s *Server) handleDocumentList() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		conf, ok := s.conference(c)
+		id, ok := s.idParam(c, "id")
 		if !ok {
 			return
 		}
 		p, _ := principal(c)
+		conf, err := s.store.MaterialsConference(c.Request.Context(), p, id)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
 		ds, err := s.store.Documents(c.Request.Context(), conf.ID, p.Staff())
 		if err != nil {
 			s.respondError(c, err)
@@ -127,7 +132,8 @@ func (s *Server) handleDocumentList() gin.HandlerFunc {
 }
 
 // handleDocumentGet handles GET /api/v1/documents/{id}: the file itself, never for a
-// secret document; a member's or chair's opening records a read receipt.
+// secret document, to those who see its conference and to an approved substitute
+// (docs/design.md §13); a member's or chair's opening records a read receipt.
 func (s *Server) handleDocumentGet() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := s.idParam(c, "id")
@@ -141,7 +147,7 @@ func (s *Server) handleDocumentGet() gin.HandlerFunc {
 			return
 		}
 		p, _ := principal(c)
-		if _, err := s.store.Conference(ctx, p.Scope(), d.ConferenceID); err != nil {
+		if _, err := s.store.MaterialsConference(ctx, p, d.ConferenceID); err != nil {
 			s.respondError(c, err)
 			return
 		}
@@ -149,8 +155,10 @@ func (s *Server) handleDocumentGet() gin.HandlerFunc {
 	}
 }
 
-// serveDocument sends a document's bytes, recording a read receipt for memberID (when
-// set and invited) at pointID (0: the member's invited point).
+// serveDocument sends a document's bytes, recording a read receipt for memberID when
+// set and invited, or the approved substitute of an invited member — whose reading
+// counts for that member's invitation (docs/design.md §13) — at pointID (0: the point
+// the reading counts for).
 func (s *Server) serveDocument(c *gin.Context, d attendance.Document, memberID, pointID int64) {
 	if d.Secret {
 		s.respondError(c, attendance.ErrSecretDocument)
@@ -158,11 +166,10 @@ func (s *Server) serveDocument(c *gin.Context, d attendance.Document, memberID, 
 	}
 	ctx := c.Request.Context()
 	if memberID != 0 {
-		invs, err := s.store.Invitations(ctx, attendance.InvitationFilter{ConferenceID: d.ConferenceID, MemberID: memberID,
-			Scope: attendance.Scope{All: true}, Page: attendance.Page{Size: 1}})
-		if err == nil && len(invs.Items) == 1 {
+		at, err := s.store.ReadingPoint(ctx, d.ConferenceID, memberID)
+		if err == nil {
 			if pointID == 0 {
-				pointID = invs.Items[0].PointID
+				pointID = at
 			}
 			if err := s.store.RecordRead(ctx, d.ID, memberID, pointID); err != nil {
 				s.log.WarnContext(ctx, "read receipt", "document", d.ID, "err", err)

@@ -1574,7 +1574,7 @@ func oaRequests(t *testing.T, h *oaHarness, w oaRequestWorld) {
 	h.do(oaReq{method: "POST", target: path("/api/v1/delegations/%d/withdraw", d1), token: chair}, 200)
 	res = h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, body: map[string]any{
 		"conferenceId": w.conf, "memberId": w.member, "substituteId": w.chairID, "reason": "Cử người được mời"}}, 422)
-	oaWantField(t, res, "substituteId", "invalid")
+	oaWantField(t, res, "substituteId", "invited")
 	h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, check: oaRejected,
 		body: map[string]any{"conferenceId": w.conf, "memberId": w.member}}, 422)
 	d2 := h.do(oaReq{method: "POST", target: "/api/v1/delegations", token: token, body: del(w.member)}, 201).id(t)

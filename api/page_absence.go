@@ -41,7 +41,10 @@ type absenceRow struct {
 	Filed       string // when, in Vietnam's time
 	Decided     string
 	DecidedBy   string
-	OrgName     string
+	// DecidedAs is what DecidedBy decided, which an overturn of the supervisory
+	// committee may have flipped since (docs/design.md §14.1).
+	DecidedAs attendance.DecisionStatus
+	OrgName   string
 	// Open is true while the request may still change: pending, conference not closed.
 	Open bool
 	// CanDecide tells a chair's page to offer the decision; Why says why not.
@@ -86,17 +89,28 @@ func (s *Server) absenceRows(ctx context.Context, names *people, vs []attendance
 		for _, a := range full.Attachments {
 			r.Attachments = append(r.Attachments, toAttachment(a))
 		}
-		if reviews {
+		overturns := 0
+		if reviews || v.Overturned {
 			rs, err := s.store.Reviews(ctx, v.ID)
 			if err != nil {
 				return nil, err
 			}
 			for _, rv := range rs {
+				if rv.Action == attendance.ReviewOverturned {
+					overturns++
+				}
+				if !reviews {
+					continue
+				}
 				acc := rv.ReviewerAccountID
 				r.Reviews = append(r.Reviews, reviewRow{reviewJSON: toReview(rv), At: vnTime(rv.CreatedAt),
 					Reviewer: names.name(&acc, nil)})
 			}
+			if v.Overturned && overturns == 0 {
+				overturns = 1
+			}
 		}
+		r.DecidedAs = v.Decision.DecidedAs(overturns)
 		out = append(out, r)
 	}
 	return out, nil

@@ -179,7 +179,7 @@ func TestRequestPages(t *testing.T) {
 			reqWant(t, memA.post(path, url.Values{"substituteCode": {"DV-KHONG-CO"}, "delegationReason": {"Đi công tác"}}),
 				422, "Mã đảng viên của người dự thay", "Không tồn tại")
 			reqWant(t, memA.post(path, url.Values{"substituteCode": {w.MemB.Code}, "delegationReason": {"Đi công tác"}}),
-				422, "Không đúng định dạng")
+				422, "Đồng chí "+w.MemB.FullName+" đã được mời dự hội nghị này")
 			if res := memA.post(path, url.Values{"substituteCode": {"DV-KHONG-CO"}}); !strings.Contains(res.Body.String(), `value="DV-KHONG-CO"`) {
 				t.Errorf("the refused form does not keep the code typed")
 			}
@@ -283,8 +283,25 @@ func TestRequestPages(t *testing.T) {
 			}
 			reqWant(t, follow(res), 200, "Cần ghi lý do.")
 			res = sup.post(review, url.Values{"action": {"overturned"}, "note": {"Giấy khám bệnh không đúng ngày họp"}})
-			reqWant(t, follow(res), 200, "Đã thay đổi quyết định.", "Ủy ban Kiểm tra đã thay đổi quyết định",
+			text = reqWant(t, follow(res), 200, "Đã thay đổi quyết định.", "Ủy ban Kiểm tra đã thay đổi quyết định",
 				"Giấy khám bệnh không đúng ngày họp", "Không duyệt")
+			// The secretary approved; the committee overturned it. The secretary is named
+			// with his own decision, not the committee's (docs/design.md §14.1), on the
+			// committee's page and the member's, in both languages.
+			for _, page := range []struct {
+				b          *admBrowser
+				path, want string
+			}{
+				{sup, "/vi/admin/supervision", "Người duyệt: " + w.SecA.FullName + " · Đã duyệt ·"},
+				{sup, "/en/admin/supervision", w.SecA.FullName + " · Approved ·"},
+				{memA, "/vi/requests", "Người duyệt: " + w.SecA.FullName + " · Đã duyệt ·"},
+				{memA, "/en" + conf, w.SecA.FullName + " · Approved ·"},
+			} {
+				reqWant(t, page.b.get(page.path), 200, page.want)
+			}
+			if strings.Contains(text, w.SecA.FullName+" · Không duyệt") {
+				t.Errorf("the committee's rejection is credited to the secretary: %s", text)
+			}
 			reqWant(t, follow(sup.post(review, url.Values{"action": {"flagged"}, "note": {"Theo dõi"}})), 200, "Đã đánh dấu cần theo dõi.")
 			reqWant(t, follow(sup.post(review, url.Values{"action": {"reviewed"}})), 200, "Đã ghi nhận: đã xem.")
 

@@ -63,7 +63,7 @@ type wantFile struct{ ascii, name string }
 // extra, and the file each must download.
 func expectedLinks(path, extra string, kind reportKind, base wantFile) map[string]wantFile {
 	parts := map[string]string{attendance.PartAbsentees: "danh sách vắng", attendance.PartPoints: "tổng hợp điểm cầu",
-		attendance.PartFlags: "cần lưu ý", attendance.OrgPartUnits: "theo tổ chức",
+		attendance.PartDelegates: "dự thay", attendance.PartFlags: "cần lưu ý", attendance.OrgPartUnits: "theo tổ chức",
 		attendance.OrgPartOrganized: "hội nghị đã tổ chức", attendance.OrgPartAttended: "hội nghị được mời"}
 	formats := []string{"pdf", "xlsx", "json"}
 	var csvParts []string
@@ -73,7 +73,7 @@ func expectedLinks(path, extra string, kind reportKind, base wantFile) map[strin
 	case reportOrganization:
 		csvParts = []string{attendance.OrgPartUnits, attendance.OrgPartOrganized, attendance.OrgPartAttended}
 	default:
-		csvParts = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartFlags}
+		csvParts = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartDelegates, attendance.PartFlags}
 	}
 	out := map[string]wantFile{}
 	for _, f := range formats {

@@ -112,8 +112,8 @@ func parsePages(files fs.FS, tr *translator) (map[string]*template.Template, err
 		},
 		"boardMessages": func(lang string) map[string]any {
 			chair := map[string]string{}
-			for _, k := range []string{"ok", "none", "not_authorized", "secretary_idle"} {
-				chair[k] = tr.T(lang, "chairrule."+k)
+			for _, k := range attendance.ChairStatuses {
+				chair[string(k)] = tr.T(lang, "chairrule."+string(k))
 			}
 			return map[string]any{"on": tr.T(lang, "board.on"), "off": tr.T(lang, "board.off"),
 				"outages": tr.T(lang, "board.outages"), "headcount": tr.T(lang, "console.headcount"), "chair": chair,

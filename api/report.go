@@ -81,19 +81,31 @@ type personJSON struct {
 }
 
 // requestJSON is the written record behind an absence: an absence request
-// (basis request or explanation) or a delegation.
+// (basis request or explanation) or a delegation. decision is where it stands now;
+// decidedAs is what decidedBy decided, which the supervisory committee's overturns
+// (who, when, why, what it became) may have flipped.
 type requestJSON struct {
 	Basis      attendance.Basis            `json:"basis"`
 	ID         int64                       `json:"id"`
 	Category   *attendance.AbsenceCategory `json:"category"`
 	Reason     string                      `json:"reason"`
 	Decision   attendance.DecisionStatus   `json:"decision"`
+	DecidedAs  *attendance.DecisionStatus  `json:"decidedAs"`
 	DecidedBy  *string                     `json:"decidedBy"`
 	DecidedAt  *time.Time                  `json:"decidedAt"`
 	Note       string                      `json:"note"`
 	Overturned bool                        `json:"overturned"`
+	Overturns  []overturnJSON              `json:"overturns"`
 	FiledAt    time.Time                   `json:"filedAt"`
 	Substitute *string                     `json:"substitute"`
+}
+
+// overturnJSON is one overturn of a decision by the supervisory committee.
+type overturnJSON struct {
+	By       string                    `json:"by"`
+	At       time.Time                 `json:"at"`
+	Reason   string                    `json:"reason"`
+	Decision attendance.DecisionStatus `json:"decision"`
 }
 
 func toRequest(a attendance.AbsenceRecord) *requestJSON {
@@ -101,12 +113,20 @@ func toRequest(a attendance.AbsenceRecord) *requestJSON {
 		return nil
 	}
 	j := &requestJSON{Basis: a.Basis, ID: a.RequestID, Reason: a.Reason, Decision: a.Decision, DecidedAt: a.DecidedAt,
-		Note: a.Note, Overturned: a.Overturned, FiledAt: a.FiledAt}
+		Note: a.Note, Overturned: a.Overturned, Overturns: make([]overturnJSON, len(a.Overturns)), FiledAt: a.FiledAt}
+	for i, o := range a.Overturns {
+		j.Overturns[i] = overturnJSON{By: o.By, At: o.At.UTC(), Reason: o.Reason, Decision: o.To}
+	}
 	if a.Category != "" {
 		j.Category = &a.Category
 	}
 	if a.DecidedAt != nil {
 		j.DecidedBy = &a.DecidedBy
+		as := a.DecidedAs
+		if as == "" {
+			as = a.Decision
+		}
+		j.DecidedAs = &as
 	}
 	if a.Basis == attendance.BasisDelegation {
 		j.Substitute = &a.Substitute
@@ -139,6 +159,24 @@ type absenteeJSON struct {
 	PointName        string              `json:"pointName"`
 	Status           attendance.Status   `json:"status"`
 	Request          *requestJSON        `json:"request"`
+}
+
+// delegateJSON is an invitation answered by an approved substitute: the invitee, the
+// substitute, the delegation with its approver, what the approver was warned of and
+// the outcome's flags.
+type delegateJSON struct {
+	InvitationID           int64                          `json:"invitationId"`
+	MemberID               int64                          `json:"memberId"`
+	MemberCode             string                         `json:"memberCode"`
+	FullName               string                         `json:"fullName"`
+	PointID                int64                          `json:"pointId"`
+	PointName              string                         `json:"pointName"`
+	Substitute             personJSON                     `json:"substitute"`
+	SubstituteOrganization string                         `json:"substituteOrganization"`
+	CheckedInAt            time.Time                      `json:"checkedInAt"`
+	Warnings               []attendance.DelegationWarning `json:"warnings"`
+	Flags                  []attendance.Flag              `json:"flags"`
+	Delegation             *requestJSON                   `json:"delegation"`
 }
 
 type flagEntryJSON struct {
@@ -180,6 +218,7 @@ type conferenceReportJSON struct {
 	Totals      reportTotalsJSON   `json:"totals"`
 	Points      []pointSummaryJSON `json:"points"`
 	Absentees   []absenteeJSON     `json:"absentees"`
+	Delegates   []delegateJSON     `json:"delegates"`
 	Flags       []flagEntryJSON    `json:"flags"`
 }
 
@@ -193,7 +232,17 @@ func toConferenceReport(r *attendance.ConferenceReport) conferenceReportJSON {
 			Flags: map[attendance.Flag]int{}},
 		Points:    make([]pointSummaryJSON, len(r.Points)),
 		Absentees: make([]absenteeJSON, len(r.Absentees)),
+		Delegates: make([]delegateJSON, len(r.Delegates)),
 		Flags:     make([]flagEntryJSON, len(r.Flags)),
+	}
+	for i := range r.Delegates {
+		d := &r.Delegates[i]
+		s := d.Substitute
+		j.Delegates[i] = delegateJSON{InvitationID: d.InvitationID, MemberID: d.MemberID, MemberCode: d.MemberCode,
+			FullName: d.FullName, PointID: d.PointID, PointName: d.PointName,
+			Substitute:             personJSON{MemberID: s.MemberID, Code: s.Code, FullName: s.FullName, Position: s.Position},
+			SubstituteOrganization: d.SubstituteOrganization, CheckedInAt: d.CheckedInAt.UTC(), Warnings: d.Warnings,
+			Flags: d.Flags, Delegation: toRequest(d.AbsenceRecord)}
 	}
 	if r.PointID != 0 {
 		j.PointID = &r.PointID
@@ -377,12 +426,12 @@ var (
 	conferenceFormats = []string{formatJSON, formatCSV, formatXLSX, formatPDF}
 	memberFormats     = []string{formatJSON, formatCSV}
 	// The CSV parts of a conference report; the first is the default.
-	conferenceParts   = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartFlags}
+	conferenceParts   = []string{attendance.PartAbsentees, attendance.PartPoints, attendance.PartDelegates, attendance.PartFlags}
 	organizationParts = []string{attendance.OrgPartUnits, attendance.OrgPartOrganized, attendance.OrgPartAttended}
 )
 
 // handleConferenceReport handles GET /api/v1/conferences/{id}/report?format=&part=:
-// the report of a conference as JSON, CSV (part absentees, points or flags), XLSX
+// the report of a conference as JSON, CSV (part absentees, points, delegates or flags), XLSX
 // or PDF (place, number, signer fill the Party document's blanks).
 func (s *Server) handleConferenceReport() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -440,6 +489,8 @@ func (s *Server) sendConferenceReport(c *gin.Context, r *attendance.ConferenceRe
 				return attendance.WritePointsCSV(w, r)
 			case attendance.PartFlags:
 				return attendance.WriteFlagsCSV(w, r)
+			case attendance.PartDelegates:
+				return attendance.WriteDelegatesCSV(w, r)
 			}
 			return attendance.WriteAbsenteesCSV(w, r)
 		case formatXLSX:
@@ -453,6 +504,7 @@ var csvPartNames = map[string]string{
 	attendance.PartAbsentees:    "danh sách vắng",
 	attendance.PartPoints:       "tổng hợp điểm cầu",
 	attendance.PartFlags:        "cần lưu ý",
+	attendance.PartDelegates:    "dự thay",
 	attendance.OrgPartUnits:     "theo tổ chức",
 	attendance.OrgPartOrganized: "hội nghị đã tổ chức",
 	attendance.OrgPartAttended:  "hội nghị được mời",

@@ -9,14 +9,17 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/diemcau/diemcau/attendance"
 	"github.com/diemcau/diemcau/attendance/sqlstore"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/internal/testdb"
 	"github.com/xuri/excelize/v2"
 )
@@ -275,8 +279,13 @@ func TestReport_Conference(t *testing.T) {
 				}
 				tt := r.Totals
 				if tt.Invited != 5 || tt.Present != 2 || tt.Late != 1 || tt.Excused != 1 || tt.Unexcused != 1 || tt.Rate == nil ||
-					*tt.Rate != 0.6 || tt.Points != 2 || tt.ChairOK != 1 || tt.ChairNone != 1 {
+					*tt.Rate != 0.6 || tt.Points != 2 || tt.ChairOK != 2 || tt.ChairNone != 0 {
 					t.Errorf("totals: %+v", tt)
+				}
+				// Point B has no console; its secretary checked in, so he chaired
+				// (docs/design.md §11).
+				if b := r.Points[1]; b.Chair == nil || b.Chair.FullName != w.secB.FullName || b.ChairStatus != attendance.ChairOK {
+					t.Errorf("point B without a console: chair %+v %s, want %s ok", b.Chair, b.ChairStatus, w.secB.FullName)
 				}
 				if len(r.Absentees) != 2 {
 					t.Fatalf("absentees: %+v", r.Absentees)
@@ -419,6 +428,385 @@ func TestReport_Conference(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestReport_Overturn is the request a chair rejected and the supervisory committee
+// overturned (docs/design.md §14.1, §17.1): every format prints the chair's rejection
+// as his, then the overturn with who, when and why — never the chair's approval.
+func TestReport_Overturn(t *testing.T) {
+	for _, tg := range testdb.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			w := mustReportWorld(t, tg)
+			ctx := context.Background()
+			ubkt := attendance.Account{Login: "ubkt", DisplayName: "Ủy ban Kiểm tra Đảng uỷ Khối", Role: attendance.RoleSupervisor, Active: true}
+			if err := w.db.CreateAccount(ctx, &ubkt, "mật-khẩu-đủ-dài"); err != nil {
+				t.Fatal(err)
+			}
+			p, err := w.db.AuthenticateStaff(ctx, "ubkt", "mật-khẩu-đủ-dài")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ubktToken, err := w.db.CreateSession(ctx, p, 48*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Khoa (point B) explains his absence at 09:30; his secretary rejects it at
+			// 09:36; the committee overturns it at 09:40.
+			var filed struct{ ID int64 }
+			rec := w.post(t, w.tokens["other"], "/api/v1/absences", map[string]any{"conferenceId": w.conf.ID,
+				"category": "om_dau", "reason": "Sốt cao, đi khám tại trạm y tế phường"})
+			wantStatus(t, rec, 201, "file")
+			if err := json.Unmarshal(rec.Body.Bytes(), &filed); err != nil {
+				t.Fatal(err)
+			}
+			w.clk.Set(rtT0.Add(96 * time.Minute))
+			wantStatus(t, w.post(t, w.tokens["chairB"], fmt.Sprintf("/api/v1/absences/%d/decision", filed.ID),
+				map[string]any{"decision": "rejected", "note": "Lý do chưa chính đáng"}), 200, "reject")
+			w.clk.Set(rtT0.Add(100 * time.Minute))
+			wantStatus(t, w.post(t, ubktToken, fmt.Sprintf("/api/v1/absences/%d/reviews", filed.ID),
+				map[string]any{"action": "overturned", "note": "Có giấy khám bệnh của trạm y tế"}), 201, "overturn")
+			base := fmt.Sprintf("/api/v1/conferences/%d/report", w.conf.ID)
+
+			t.Run("json", func(t *testing.T) {
+				rec := w.get(t, "organizer", base)
+				wantStatus(t, rec, 200, "json")
+				var r struct {
+					Absentees []struct {
+						FullName string         `json:"fullName"`
+						Status   string         `json:"status"`
+						Request  map[string]any `json:"request"`
+					} `json:"absentees"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+					t.Fatal(err)
+				}
+				var req map[string]any
+				for _, a := range r.Absentees {
+					if a.FullName == w.mem.FullName {
+						req = a.Request
+						if a.Status != "excused" {
+							t.Errorf("status %s, want excused after the overturn", a.Status)
+						}
+					}
+				}
+				if req == nil {
+					t.Fatalf("Khoa is not among the absentees: %+v", r.Absentees)
+				}
+				if req["decision"] != "approved" || req["decidedAs"] != "rejected" || req["decidedBy"] != w.secB.FullName ||
+					req["note"] != "Lý do chưa chính đáng" {
+					t.Errorf("request: decision %v, decidedAs %v by %v, note %v; want approved now, rejected by %s with his note",
+						req["decision"], req["decidedAs"], req["decidedBy"], req["note"], w.secB.FullName)
+				}
+				ovs, _ := req["overturns"].([]any)
+				if len(ovs) != 1 {
+					t.Fatalf("overturns: %v, want one", req["overturns"])
+				}
+				ov, _ := ovs[0].(map[string]any)
+				if ov["by"] != ubkt.DisplayName || ov["reason"] != "Có giấy khám bệnh của trạm y tế" || ov["decision"] != "approved" ||
+					ov["at"] != rtT0.Add(100*time.Minute).Format(time.RFC3339) {
+					t.Errorf("overturn: %v", ov)
+				}
+			})
+			t.Run("csv and xlsx", func(t *testing.T) {
+				want := map[string]string{"Kết quả duyệt": "Không duyệt", "Người duyệt": w.secB.FullName,
+					"Thời điểm duyệt": "07/02/2026 09:36", "Ghi chú duyệt": "Lý do chưa chính đáng", "Giám sát đảo ngược": "Có",
+					"Người đảo ngược": ubkt.DisplayName, "Thời điểm đảo ngược": "07/02/2026 09:40",
+					"Lý do đảo ngược": "Có giấy khám bệnh của trạm y tế", "Kết quả sau giám sát": "Đã duyệt"}
+				check := func(what string, rows [][]string) {
+					t.Helper()
+					if len(rows) < 2 {
+						t.Fatalf("%s: %q", what, rows)
+					}
+					for _, row := range rows[1:] {
+						if !slices.Contains(row, w.mem.FullName) {
+							continue
+						}
+						for col, v := range want {
+							i := slices.Index(rows[0], col)
+							if i < 0 || i >= len(row) || row[i] != v {
+								t.Errorf("%s: column %q: got %q, want %q", what, col, cell(row, i), v)
+							}
+						}
+						return
+					}
+					t.Errorf("%s: no row for %s", what, w.mem.FullName)
+				}
+				rec := w.get(t, "organizer", base+"?format=csv&part=absentees")
+				wantStatus(t, rec, 200, "csv")
+				rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes()[3:])).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("csv", rows)
+				rec = w.get(t, "organizer", base+"?format=xlsx")
+				wantStatus(t, rec, 200, "xlsx")
+				f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				rows, err = f.GetRows(attendance.SheetAbsentees)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("xlsx", rows)
+			})
+			t.Run("pdf", func(t *testing.T) {
+				rec := w.get(t, "organizer", base+"?format=pdf")
+				wantStatus(t, rec, 200, "pdf")
+				text := rtPDFText(t, rec.Body.Bytes())
+				_, row, _ := strings.Cut(text, w.mem.Code)
+				if i := strings.Index(row, "Trên đây là báo cáo"); i >= 0 {
+					row = row[:i]
+				}
+				for _, want := range []string{"Lê Văn Bình Không duyệt lúc 09:36 07/02/2026", "Ghi chú duyệt: Lý do chưa chính đáng",
+					"Uỷ ban Kiểm tra đảo ngược thành Đã duyệt lúc 09:40 07/02/2026 (Ủy ban Kiểm tra Đảng uỷ Khối)",
+					"Lý do: Có giấy khám bệnh của trạm y tế"} {
+					if !strings.Contains(row, want) {
+						t.Errorf("Khoa's row lacks %q: %q", want, row)
+					}
+				}
+				if strings.Contains(row, "Đã duyệt lúc 09:36") {
+					t.Errorf("Khoa's row credits the chair with an approval: %q", row)
+				}
+			})
+		})
+	}
+}
+
+// TestReport_Delegation follows a delegation (ủy nhiệm, docs/design.md §13) from the
+// form to the report: a substitute who is not the invitee's deputy is flagged for the
+// chair deciding it; naming someone already invited says so; the approved substitute
+// opens the materials (by the API and the point's materials code), which counts for the
+// invitee's line; the report names the substitute.
+func TestReport_Delegation(t *testing.T) {
+	for _, tg := range testdb.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			w := mustReportWorld(t, tg)
+			ctx := context.Background()
+			sign := func(m attendance.Member) string {
+				p, err := w.db.AuthenticateMember(ctx, m.Code, "123456")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok, err := w.db.CreateSession(ctx, p, 48*time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tok
+			}
+			newMember := func(o attendance.Organization, code, name string, pos attendance.Position) attendance.Member {
+				m := attendance.Member{Code: code, FullName: name, OrganizationID: o.ID, Position: pos, Active: true}
+				if err := w.db.CreateMember(ctx, &m, "123456"); err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			// Neither is invited: the conference's invitations were made before them.
+			depB := newMember(w.b, "DV15", "Đinh Thị Phó", attendance.PositionDeputy)
+			outsider := newMember(w.a, "DV05", "Mai Văn Ngoài", attendance.PositionMember)
+			doc := attendance.Document{ConferenceID: w.conf.ID, Title: "Nghị quyết", FileName: "nq.pdf",
+				ContentType: "application/pdf", Data: []byte("%PDF-1.4 nghị quyết")}
+			if err := w.db.CreateDocument(ctx, &doc); err != nil {
+				t.Fatal(err)
+			}
+			khoa := w.tokens["other"]
+			file := func(sub attendance.Member) *httptest.ResponseRecorder {
+				return w.post(t, khoa, "/api/v1/delegations", map[string]any{"conferenceId": w.conf.ID, "substituteId": sub.ID,
+					"reason": "Đi công tác"})
+			}
+			var d struct {
+				ID       int64    `json:"id"`
+				Warnings []string `json:"warnings"`
+			}
+
+			t.Run("a substitute who is not the deputy is flagged for the chair", func(t *testing.T) {
+				rec := file(outsider)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(d.Warnings, []string{"other_organization", "not_deputy"}) {
+					t.Errorf("warnings %q, want other_organization and not_deputy", d.Warnings)
+				}
+				page := fmt.Sprintf("/%%s/chair/points/%d/requests", w.pointB.ID)
+				for lang, want := range map[string]string{
+					"vi": "Người dự thay không thuộc tổ chức đảng của đồng chí được mời",
+					"en": "The substitute is not of the invitee's Party organization"} {
+					rec := w.get(t, "chairB", fmt.Sprintf(page, lang))
+					wantStatus(t, rec, 200, "chair's requests "+lang)
+					if text := pageText(rec.Body.String()); !strings.Contains(text, want) {
+						t.Errorf("%s: the chair's page lacks %q", lang, want)
+					}
+				}
+				wantStatus(t, w.post(t, khoa, fmt.Sprintf("/api/v1/delegations/%d/withdraw", d.ID), nil), 200, "withdraw")
+			})
+			t.Run("an invited substitute is named as such", func(t *testing.T) {
+				rec := file(w.secA)
+				wantField(t, rec, "substituteId", "invited")
+				if !strings.Contains(rec.Body.String(), "Đồng chí Nguyễn Thị Thuỳ Dương đã được mời dự hội nghị này") {
+					t.Errorf("problem: %s", rec.Body.String())
+				}
+				for lang, want := range map[string]string{"vi": "Đồng chí Nguyễn Thị Thuỳ Dương đã được mời dự hội nghị này",
+					"en": "Nguyễn Thị Thuỳ Dương is already invited to this conference"} {
+					req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/%s/conferences/%d/delegations", lang, w.conf.ID),
+						strings.NewReader(url.Values{"substituteCode": {w.secA.Code}, "delegationReason": {"Đi công tác"}}.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("Authorization", "Bearer "+khoa)
+					res := httptest.NewRecorder()
+					w.srv.ServeHTTP(res, req)
+					if text := pageText(res.Body.String()); res.Code != http.StatusUnprocessableEntity || !strings.Contains(text, want) {
+						t.Errorf("%s form: got %d, want 422 with %q: %.600s", lang, res.Code, want, text)
+					}
+				}
+			})
+			t.Run("the invitee's deputy is no warning", func(t *testing.T) {
+				rec := file(depB)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				if len(d.Warnings) != 0 {
+					t.Errorf("the invitee's deputy: warnings %q, want none", d.Warnings)
+				}
+				wantStatus(t, w.post(t, khoa, fmt.Sprintf("/api/v1/delegations/%d/withdraw", d.ID), nil), 200, "withdraw")
+			})
+			// The chair approves the member of another chi bộ all the same: a plain member,
+			// whose own scope shows him no conference he is not invited to.
+			t.Run("the substitute reads", func(t *testing.T) {
+				rec := file(outsider)
+				wantStatus(t, rec, 201, "file")
+				if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+					t.Fatal(err)
+				}
+				wantStatus(t, w.post(t, w.tokens["chairB"], fmt.Sprintf("/api/v1/delegations/%d/decision", d.ID),
+					map[string]any{"decision": "approved"}), 200, "approve")
+				sub := sign(outsider)
+				get := func(target string) *httptest.ResponseRecorder {
+					req := httptest.NewRequest(http.MethodGet, target, nil)
+					req.Header.Set("Authorization", "Bearer "+sub)
+					rec := httptest.NewRecorder()
+					w.srv.ServeHTTP(rec, req)
+					return rec
+				}
+				wantStatus(t, get(fmt.Sprintf("/api/v1/documents/%d", doc.ID)), 200, "the substitute opens the document")
+				code := w.srv.tokens.Sign(bridge.Token{Kind: bridge.KindMaterials, ConferenceID: w.conf.ID, PointID: w.pointB.ID})
+				wantStatus(t, get(fmt.Sprintf("/vi/m/%s/d/%d", code, doc.ID)), 200, "the substitute opens it from the materials code")
+				// Someone else not invited still gets nothing.
+				wantStatus(t, w.get(t, "", fmt.Sprintf("/api/v1/documents/%d", doc.ID)), 401, "anonymous")
+				stranger := newMember(w.a, "DV06", "Lò Văn Lạ", attendance.PositionMember)
+				other := sign(stranger)
+				req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/documents/%d", doc.ID), nil)
+				req.Header.Set("Authorization", "Bearer "+other)
+				res := httptest.NewRecorder()
+				w.srv.ServeHTTP(res, req)
+				wantStatus(t, res, 404, "a member neither invited nor substituting")
+
+				at := rtT0.Add(-5 * time.Minute)
+				ci := attendance.CheckIn{ConferenceID: w.conf.ID, MemberID: outsider.ID, PointID: w.pointB.ID, At: at,
+					Method: attendance.MethodQR, DeviceID: "d-sub", UpdatedAt: at}
+				if err := w.db.Gorm().WithContext(ctx).Create(&ci).Error; err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Run("the report", func(t *testing.T) {
+				base := fmt.Sprintf("/api/v1/conferences/%d/report", w.conf.ID)
+				rec := w.get(t, "organizer", base)
+				wantStatus(t, rec, 200, "json")
+				var r struct {
+					Flags []struct {
+						FullName string `json:"fullName"`
+						Flag     string `json:"flag"`
+					} `json:"flags"`
+					Delegates []map[string]any `json:"delegates"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range r.Flags {
+					if f.FullName == w.mem.FullName && f.Flag == "no_materials" {
+						t.Errorf("Khoa is flagged no_materials though his substitute read the materials")
+					}
+				}
+				if len(r.Delegates) != 1 || r.Delegates[0]["fullName"] != w.mem.FullName {
+					t.Fatalf("delegates: %v, want Khoa's", r.Delegates)
+				}
+				if sub, _ := r.Delegates[0]["substitute"].(map[string]any); sub == nil || sub["fullName"] != outsider.FullName {
+					t.Errorf("the substitute: %v, want %s", r.Delegates[0]["substitute"], outsider.FullName)
+				}
+				if ws, _ := r.Delegates[0]["warnings"].([]any); len(ws) != 2 {
+					t.Errorf("the report's delegate: warnings %v, want the two the chair was shown", r.Delegates[0]["warnings"])
+				}
+				rec = w.get(t, "organizer", base+"?format=pdf")
+				wantStatus(t, rec, 200, "pdf")
+				text := rtPDFText(t, rec.Body.Bytes())
+				_, part, _ := strings.Cut(text, "Dự thay theo ủy nhiệm")
+				if !strings.Contains(part, w.mem.FullName) || !strings.Contains(part, outsider.FullName+" "+outsider.Code) ||
+					!strings.Contains(part, "không thuộc tổ chức đảng của người được mời") {
+					t.Errorf("the PDF does not name the substitute %s for %s, with the warning: %q", outsider.FullName, w.mem.FullName, part)
+				}
+				rec = w.get(t, "organizer", base+"?format=csv&part=delegates")
+				wantStatus(t, rec, 200, "csv delegates")
+				rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes()[3:])).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != 2 || rows[1][2] != w.mem.FullName || rows[1][7] != outsider.FullName ||
+					!strings.Contains(rows[1][11], "không thuộc tổ chức đảng") {
+					t.Errorf("csv delegates: %q", rows)
+				}
+				if name := filename(t, rec, "csv"); !strings.HasSuffix(name, "dự thay.csv") {
+					t.Errorf("file name %q", name)
+				}
+				rec = w.get(t, "chairB", fmt.Sprintf("/api/v1/points/%d/materials", w.pointB.ID))
+				wantStatus(t, rec, 200, "point materials")
+				var m struct {
+					Items []struct {
+						FullName        string `json:"fullName"`
+						DocumentsOpened int    `json:"documentsOpened"`
+					} `json:"items"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range m.Items {
+					if it.FullName == w.mem.FullName && it.DocumentsOpened != 1 {
+						t.Errorf("Khoa's line in the point's materials: %d opened, want his substitute's 1", it.DocumentsOpened)
+					}
+				}
+			})
+		})
+	}
+}
+
+// pageText is a page's visible text: tags removed, entities decoded, spaces collapsed.
+func pageText(page string) string {
+	page = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>`).ReplaceAllString(page, " ")
+	page = regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " ")
+	return strings.Join(strings.Fields(html.UnescapeString(page)), " ")
+}
+
+// post serves a JSON POST with a bearer token.
+func (w *rtWorld) post(t *testing.T, token, target string, body any) *httptest.ResponseRecorder {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	w.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+// cell is row[i], or "" past its end.
+func cell(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return row[i]
 }
 
 func TestReport_Point(t *testing.T) {

@@ -83,6 +83,8 @@ type Store interface {
 	Document(ctx context.Context, id int64) (attendance.Document, error)
 	DeleteDocument(ctx context.Context, id int64) error
 	RecordRead(ctx context.Context, documentID, memberID, pointID int64) error
+	MaterialsConference(ctx context.Context, p attendance.Principal, id int64) (attendance.Conference, error)
+	ReadingPoint(ctx context.Context, conferenceID, memberID int64) (int64, error)
 	PointMaterials(ctx context.Context, pointID int64) ([]attendance.MaterialsStatus, error)
 
 	ConferenceReport(ctx context.Context, conferenceID int64) (attendance.ConferenceReport, error)

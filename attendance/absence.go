@@ -123,6 +123,24 @@ func (d *Decision) Decide(p Principal, approved bool, note string, now time.Time
 	return nil
 }
 
+// DecidedAs returns what the approver decided (DecidedBy…, DecidedAt, DecisionNote)
+// before the supervisory committee overturned the decision overturns times: each
+// overturn flips approved and rejected (docs/design.md §14.1), so an odd number of them
+// means the approver decided the opposite of the status now. A pending or withdrawn
+// decision was never decided, and is returned as it is.
+func (d Decision) DecidedAs(overturns int) DecisionStatus {
+	if overturns%2 == 0 {
+		return d.Status
+	}
+	switch d.Status {
+	case DecisionApproved:
+		return DecisionRejected
+	case DecisionRejected:
+		return DecisionApproved
+	}
+	return d.Status
+}
+
 // DecisionColumns are the columns Decide changes.
 var DecisionColumns = []string{"status", "decided_by_account_id", "decided_by_member_id", "decided_at", "decision_note"}
 

@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,91 @@ func TestDecision(t *testing.T) {
 	if err := d.Decide(office, false, "Lý do không chính đáng", now); err != nil || d.Status != DecisionRejected ||
 		d.DecidedByAccountID == nil || *d.DecidedByAccountID != 3 || d.DecidedByMemberID != nil {
 		t.Errorf("the office rejects: %v, %+v", err, d)
+	}
+}
+
+func TestDecision_DecidedAs(t *testing.T) {
+	tests := []struct {
+		now       DecisionStatus
+		overturns int
+		want      DecisionStatus
+	}{
+		{DecisionApproved, 0, DecisionApproved},
+		{DecisionApproved, 1, DecisionRejected}, // the chair rejected, the committee approved
+		{DecisionRejected, 1, DecisionApproved},
+		{DecisionRejected, 2, DecisionRejected},
+		{DecisionPending, 1, DecisionPending},
+		{DecisionWithdrawn, 1, DecisionWithdrawn},
+	}
+	for _, tt := range tests {
+		if got := (Decision{Status: tt.now}).DecidedAs(tt.overturns); got != tt.want {
+			t.Errorf("%s after %d overturns: DecidedAs = %s, want %s", tt.now, tt.overturns, got, tt.want)
+		}
+	}
+}
+
+func TestBuildConferenceReport_Overturns(t *testing.T) {
+	in := rpInput(StatusClosed, rpAt(12, 0))
+	// Tùng's request was rejected by the secretary; the committee overturned it twice
+	// (approved, then rejected again), then Yến's approval once.
+	in.Names.Accounts = map[int64]string{500: "Văn phòng Đảng uỷ Khối", 600: "Ủy ban Kiểm tra"}
+	first, second := rpAt(13, 0), rpAt(14, 0)
+	in.Reviews = map[int64][]Review{
+		3: {{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewFlagged, Note: "Xem lại", CreatedAt: first},
+			{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Có giấy tờ", CreatedAt: first},
+			{AbsenceID: 3, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Giấy tờ giả", CreatedAt: second}},
+		1: {{AbsenceID: 1, ReviewerAccountID: 600, Action: ReviewOverturned, Note: "Không có giấy viện", CreatedAt: first}},
+	}
+	for i := range in.Outcomes {
+		if a := in.Outcomes[i].Absence; a != nil && a.ID == 1 {
+			b := *a
+			b.Status, b.Overturned = DecisionRejected, true
+			in.Outcomes[i].Absence = &b
+		}
+		if a := in.Outcomes[i].Absence; a != nil && a.ID == 3 {
+			a.Overturned = true // rejected → approved → rejected
+		}
+	}
+	r := BuildConferenceReport(in)
+	got := map[string]AbsenceRecord{}
+	for _, a := range r.Absentees {
+		got[a.MemberCode] = a.AbsenceRecord
+	}
+	yen, tung := got[rpYen.code], got[rpTung.code]
+	if yen.Decision != DecisionRejected || yen.DecidedAs != DecisionApproved || yen.DecidedBy != "Văn phòng Đảng uỷ Khối" ||
+		len(yen.Overturns) != 1 || yen.Overturns[0] != (OverturnRecord{By: "Ủy ban Kiểm tra", At: first, Reason: "Không có giấy viện", To: DecisionRejected}) {
+		t.Errorf("Yến: %+v", yen)
+	}
+	if tung.DecidedAs != DecisionRejected || len(tung.Overturns) != 2 || tung.Overturns[0].To != DecisionApproved ||
+		tung.Overturns[1].To != DecisionRejected || tung.Overturns[1].Reason != "Giấy tờ giả" {
+		t.Errorf("Tùng: %+v", tung)
+	}
+	cell := deciderCell(&yen)
+	if !strings.Contains(cell, "Văn phòng Đảng uỷ Khối\nĐã duyệt lúc") ||
+		!strings.Contains(cell, "Uỷ ban Kiểm tra đảo ngược thành Không duyệt lúc 13:00 07/02/2026 (Ủy ban Kiểm tra)\nLý do: Không có giấy viện") {
+		t.Errorf("Yến's decider cell: %q", cell)
+	}
+}
+
+func TestSubstituteWarnings(t *testing.T) {
+	invitee := Member{ID: 1, Position: PositionSecretary, OrganizationID: 10}
+	tests := []struct {
+		name       string
+		substitute Member
+		want       []DelegationWarning
+	}{
+		{"the invitee's deputy (seed 001)", Member{ID: 2, Position: PositionDeputy, OrganizationID: 10}, []DelegationWarning{}},
+		{"the invitee's secretary", Member{ID: 2, Position: PositionSecretary, OrganizationID: 10}, []DelegationWarning{}},
+		{"a member of the same chi bộ", Member{ID: 2, Position: PositionMember, OrganizationID: 10}, []DelegationWarning{WarnNotDeputy}},
+		{"another chi bộ's deputy", Member{ID: 2, Position: PositionDeputy, OrganizationID: 11}, []DelegationWarning{WarnOtherOrganization}},
+		{"a member of another chi bộ", Member{ID: 2, Position: PositionMember, OrganizationID: 11},
+			[]DelegationWarning{WarnOtherOrganization, WarnNotDeputy}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SubstituteWarnings(invitee, tt.substitute); !slices.Equal(got, tt.want) {
+				t.Errorf("SubstituteWarnings() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -158,6 +158,22 @@ type CheckInOutcome struct {
 // CheckinOpens is when members may start checking in.
 func (c *Conference) CheckinOpens() time.Time { return c.StartsAt.Add(-c.CheckinLead) }
 
+// Held returns when conference c was held, the span its consoles' outages are counted
+// in (docs/design.md §15.2): from the scheduled start to the end — the scheduled end,
+// or the moment the organizer ended the conference when that came first, as check-in
+// closes then too (§6.1). A console tried out and closed before the start, or closed
+// as the room packs up after the end, left no room in the dark.
+func (c *Conference) Held() (from, to time.Time) {
+	from, to = c.StartsAt, c.EndsAt
+	if c.EndedAt != nil && c.EndedAt.Before(to) {
+		to = *c.EndedAt
+	}
+	if to.Before(from) {
+		to = from
+	}
+	return from, to
+}
+
 // CheckinWindow tells whether a check-in at now is allowed: ErrCheckinNotOpen before
 // the opening, ErrCheckinClosed once the conference has ended (by the clock or by its
 // status).
@@ -172,6 +188,10 @@ func (c *Conference) CheckinWindow(now time.Time) error {
 	}
 	return nil
 }
+
+// LeavesEarly reports whether leaving at t is leaving early: before end − early-leave
+// grace; exactly at it is not (docs/design.md §6.3).
+func (c *Conference) LeavesEarly(t time.Time) bool { return t.Before(c.EndsAt.Add(-c.EarlyLeaveGrace)) }
 
 // IsLate reports whether a check-in at t is after start + late grace (rule 2).
 func (c *Conference) IsLate(t time.Time) bool { return t.After(c.StartsAt.Add(c.LateGrace)) }

@@ -47,16 +47,54 @@ func (in *DelegationInput) Validate() error {
 	return p.err()
 }
 
-// DelegationView is a delegation with the names lists show.
+// DelegationWarning is something the approver of a delegation should weigh: the
+// substitute is not whom seed 001 (Công văn 307-CV/ĐU) has an invitee send — their
+// deputy ("ủy nhiệm cho cấp phó dự họp"). A warning does not refuse the delegation;
+// the chair decides, knowing it.
+type DelegationWarning string
+
+// The warnings, in the order SubstituteWarnings lists them.
+const (
+	// WarnOtherOrganization: the substitute belongs to another Party organization than
+	// the invitee, so is nobody's deputy there.
+	WarnOtherOrganization DelegationWarning = "other_organization"
+	// WarnNotDeputy: the substitute is neither a deputy nor a secretary.
+	WarnNotDeputy DelegationWarning = "not_deputy"
+)
+
+// SubstituteWarnings checks a substitute against the invitee who names them (docs/design.md
+// §13): of the invitee's own organization, and a deputy or secretary there. It
+// returns the warnings for the approver, none for the invitee's deputy.
+func SubstituteWarnings(invitee, substitute Member) []DelegationWarning {
+	out := []DelegationWarning{}
+	if substitute.OrganizationID != invitee.OrganizationID {
+		out = append(out, WarnOtherOrganization)
+	}
+	if substitute.Position != PositionDeputy && substitute.Position != PositionSecretary {
+		out = append(out, WarnNotDeputy)
+	}
+	return out
+}
+
+// DelegationView is a delegation with the names lists show, and what the approver
+// should know of the substitute.
 type DelegationView struct {
 	Delegation
-	MemberCode      string
-	FullName        string
-	OrganizationID  int64
-	SubstituteCode  string
-	SubstituteName  string
-	ConferenceTitle string
-	PointID         int64 // the member's invited point; 0 if no longer invited
+	MemberCode               string
+	FullName                 string
+	OrganizationID           int64
+	SubstituteCode           string
+	SubstituteName           string
+	SubstitutePosition       Position
+	SubstituteOrganizationID int64
+	ConferenceTitle          string
+	PointID                  int64 // the member's invited point; 0 if no longer invited
+}
+
+// Warnings are the view's SubstituteWarnings.
+func (v DelegationView) Warnings() []DelegationWarning {
+	return SubstituteWarnings(Member{ID: v.MemberID, OrganizationID: v.OrganizationID},
+		Member{ID: v.SubstituteID, Position: v.SubstitutePosition, OrganizationID: v.SubstituteOrganizationID})
 }
 
 // DelegationFilter selects delegations.

@@ -58,6 +58,7 @@ const (
 	CodeFileType  = "file_type"  // an upload of an unsupported type
 	CodeFileSize  = "file_size"  // an upload over the size limit (Param)
 	CodeEmptyFile = "empty_file" // an upload with no data rows
+	CodeInvited   = "invited"    // the member named (Param: their name) is invited to the conference themselves
 )
 
 // FieldError is one problem with one field of the input. Line is set for problems in

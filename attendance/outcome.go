@@ -12,7 +12,7 @@ const (
 	StatusLeftEarly Status = "left_early" // checked in, then left (checked out or missed the last roll call)
 	StatusDelegated Status = "delegated"  // an approved substitute came
 	StatusExcused   Status = "excused"    // absent with an approved request
-	StatusPending   Status = "pending"    // absent, a request awaits its decision, conference not closed
+	StatusPending   Status = "pending"    // absent, a request awaits its decision (or was never decided before the close)
 	StatusUnexcused Status = "unexcused"  // absent without an approved request
 	StatusExempt    Status = "exempt"     // miễn sinh hoạt: listed, excluded from rates
 )
@@ -105,8 +105,10 @@ func (r Result) Has(f Flag) bool {
 //     substitute's late, left-early and flags (no_materials if the substitute opened
 //     nothing).
 //  4. An approved absence request is StatusExcused.
-//  5. A pending absence request or a pending delegation is StatusPending while the
-//     conference is not closed; at close, whatever is still pending is unexcused.
+//  5. A pending absence request or a pending delegation is StatusPending, and stays so
+//     once the conference is closed: the member asked in writing and nobody decided, so
+//     the absence is neither excused nor unexcused. It counts as expected and not
+//     attended, never as unexcused (docs/design.md §5, §10.5).
 //  6. Anything else is StatusUnexcused: no request, a rejected one, or an approved
 //     delegation whose substitute did not come.
 //
@@ -132,7 +134,6 @@ func Outcome(c *Conference, in OutcomeInput) Result {
 		}
 		return r
 	}
-	closed := c.Status == StatusClosed
 	d := in.Delegation
 	if d != nil && d.Status == DecisionApproved && in.SubstituteCheckIn != nil && in.SubstituteCheckIn.Active() {
 		r.attend(c, in.Invitation.PointID, in.SubstituteCheckIn, in.RollCalls, in.SubstituteAnswered, in.Now)
@@ -144,7 +145,7 @@ func Outcome(c *Conference, in OutcomeInput) Result {
 	switch {
 	case a != nil && a.Status == DecisionApproved:
 		r.Status = StatusExcused
-	case !closed && (a != nil && a.Status == DecisionPending || d != nil && d.Status == DecisionPending):
+	case a != nil && a.Status == DecisionPending || d != nil && d.Status == DecisionPending:
 		r.Status = StatusPending
 	default:
 		r.Status = StatusUnexcused
@@ -155,7 +156,7 @@ func Outcome(c *Conference, in OutcomeInput) Result {
 // attend sets lateness, leaving early and the check-in's flags.
 func (r *Result) attend(c *Conference, invitedPoint int64, ci *CheckIn, rcs []RollCall, answered map[int64]bool, now time.Time) {
 	r.Late = c.IsLate(ci.At)
-	if ci.CheckedOutAt != nil && ci.CheckedOutAt.Before(c.EndsAt.Add(-c.EarlyLeaveGrace)) {
+	if ci.CheckedOutAt != nil && c.LeavesEarly(*ci.CheckedOutAt) {
 		r.LeftEarly = true
 	} else if rc := lastRollCall(ci, rcs, now); rc != nil && !answered[rc.ID] {
 		r.LeftEarly, r.MissedRollCallID = true, rc.ID

@@ -125,8 +125,10 @@ func TestOutcome(t *testing.T) {
 		{name: "pending leave while live", in: OutcomeInput{Absence: absence(DecisionPending)}, want: StatusPending},
 		{name: "pending leave after the end, not closed", conf: withStatus(conf(start), StatusEnded),
 			in: OutcomeInput{Absence: absence(DecisionPending)}, want: StatusPending},
-		{name: "pending leave at close is unexcused", conf: withStatus(conf(start), StatusClosed),
-			in: OutcomeInput{Absence: absence(DecisionPending)}, want: StatusUnexcused},
+		// docs/design.md §10.5: nobody decided it; the member asked in writing, so the
+		// absence is not unexcused, and the report names it pending.
+		{name: "pending leave at close stays pending", conf: withStatus(conf(start), StatusClosed),
+			in: OutcomeInput{Absence: absence(DecisionPending)}, want: StatusPending},
 		{name: "rejected leave", in: OutcomeInput{Absence: absence(DecisionRejected)}, want: StatusUnexcused},
 		{name: "no request", in: OutcomeInput{}, want: StatusUnexcused},
 		{name: "not arrived yet is unexcused so far", conf: withStatus(conf(start), StatusScheduled),
@@ -156,8 +158,8 @@ func TestOutcome(t *testing.T) {
 			in: OutcomeInput{Delegation: delegation(DecisionApproved), Absence: approved()}, want: StatusExcused},
 		{name: "delegation pending while live",
 			in: OutcomeInput{Delegation: delegation(DecisionPending), SubstituteCheckIn: substitute(start)}, want: StatusPending},
-		{name: "delegation pending at close is unexcused", conf: withStatus(conf(start), StatusClosed),
-			in: OutcomeInput{Delegation: delegation(DecisionPending), SubstituteCheckIn: substitute(start)}, want: StatusUnexcused},
+		{name: "delegation pending at close stays pending", conf: withStatus(conf(start), StatusClosed),
+			in: OutcomeInput{Delegation: delegation(DecisionPending), SubstituteCheckIn: substitute(start)}, want: StatusPending},
 		{name: "delegation rejected, substitute came",
 			in: OutcomeInput{Delegation: delegation(DecisionRejected), SubstituteCheckIn: substitute(start)}, want: StatusUnexcused},
 		{name: "own check-in wins over delegation",

@@ -79,10 +79,11 @@ func (t Tally) Rate() (rate float64, ok bool) {
 
 // ReportPerson is a member as a report names them.
 type ReportPerson struct {
-	MemberID int64
-	Code     string
-	FullName string
-	Position Position
+	MemberID       int64
+	Code           string
+	FullName       string
+	Position       Position
+	OrganizationID int64
 }
 
 // ReportNames resolves the IDs that records carry to the names a report prints.
@@ -121,28 +122,64 @@ const (
 )
 
 // AbsenceRecord is the written record behind an absence, as a report shows it: what
-// was asked, why, and who decided it, when, with what note. Basis is empty when the
-// member filed nothing.
+// was asked, why, who decided it, when, with what note, and what the supervisory
+// committee did with that decision. Basis is empty when the member filed nothing.
 type AbsenceRecord struct {
-	Basis      Basis
-	RequestID  int64 // the absence request's or the delegation's ID
-	Category   AbsenceCategory
-	Reason     string
-	Decision   DecisionStatus // pending, approved or rejected
-	DecidedBy  string         // the approver's name, once decided
+	Basis     Basis
+	RequestID int64 // the absence request's or the delegation's ID
+	Category  AbsenceCategory
+	Reason    string
+	// Decision is where the record stands now: pending, approved or rejected, after
+	// any overturn.
+	Decision DecisionStatus
+	// DecidedAs is what the approver decided — DecidedBy, at DecidedAt, with Note —
+	// which is not Decision when the committee overturned it (docs/design.md §14.1).
+	DecidedAs  DecisionStatus
+	DecidedBy  string // the approver's name, once decided
 	DecidedAt  *time.Time
 	Note       string
-	Overturned bool      // supervision flipped the decision
-	FiledAt    time.Time // when the request was filed
-	Substitute string    // for a delegation: the substitute's name
+	Overturned bool             // supervision flipped the decision
+	Overturns  []OverturnRecord // who flipped it, when, why, oldest first
+	FiledAt    time.Time        // when the request was filed
+	Substitute string           // for a delegation: the substitute's name
+}
+
+// OverturnRecord is one overturn of a decision by the supervisory committee: who,
+// when, why, and what the decision became.
+type OverturnRecord struct {
+	By     string // the reviewer's name
+	At     time.Time
+	Reason string
+	To     DecisionStatus
+}
+
+// overturns lists a request's overturns from its reviews, and what its approver
+// decided before them. A request marked overturned whose reviews are missing was
+// flipped once.
+func overturns(a *AbsenceRequest, reviews []Review, names ReportNames) (decidedAs DecisionStatus, out []OverturnRecord) {
+	for _, r := range reviews {
+		if r.AbsenceID == a.ID && r.Action == ReviewOverturned {
+			out = append(out, OverturnRecord{By: names.Accounts[r.ReviewerAccountID], At: r.CreatedAt, Reason: r.Note})
+		}
+	}
+	n := len(out)
+	if n == 0 && a.Overturned {
+		n = 1
+	}
+	decidedAs = a.Decision.DecidedAs(n)
+	to := decidedAs
+	for i := range out {
+		to = Decision{Status: to}.DecidedAs(1)
+		out[i].To = to
+	}
+	return decidedAs, out
 }
 
 // absenceRecord picks the record that decided an absent outcome: the approved
-// request of an excused member; the pending request or delegation of a pending one;
-// for an unexcused member the request (rejected, or pending when the conference
-// closed) or else the delegation (rejected, pending, or approved with a substitute
-// who did not come).
-func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
+// request of an excused member; the pending request or delegation of a pending one
+// (before or after the close); for an unexcused member the rejected request, or else
+// the delegation (rejected, or approved with a substitute who did not come).
+func absenceRecord(o *InvitationOutcome, names ReportNames, reviews map[int64][]Review) AbsenceRecord {
 	a, d := o.Absence, o.Delegation
 	useDelegation := a == nil && d != nil
 	if o.Status == StatusPending && (a == nil || a.Status != DecisionPending) && d != nil {
@@ -150,7 +187,7 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	}
 	switch {
 	case useDelegation:
-		r := AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status,
+		r := AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status, DecidedAs: d.Status,
 			Note: d.DecisionNote, FiledAt: d.CreatedAt, Substitute: names.Members[d.SubstituteID].FullName}
 		if d.Status == DecisionApproved || d.Status == DecisionRejected {
 			r.DecidedBy, r.DecidedAt = names.decider(d.DecidedByAccountID, d.DecidedByMemberID), d.DecidedAt
@@ -159,6 +196,7 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 	case a != nil:
 		r := AbsenceRecord{Basis: Basis(a.Kind), RequestID: a.ID, Category: a.Category, Reason: a.Reason,
 			Decision: a.Status, Note: a.DecisionNote, Overturned: a.Overturned, FiledAt: a.CreatedAt}
+		r.DecidedAs, r.Overturns = overturns(a, reviews[a.ID], names)
 		if a.Status == DecisionApproved || a.Status == DecisionRejected {
 			r.DecidedBy, r.DecidedAt = names.decider(a.DecidedByAccountID, a.DecidedByMemberID), a.DecidedAt
 		}
@@ -169,8 +207,8 @@ func absenceRecord(o *InvitationOutcome, names ReportNames) AbsenceRecord {
 
 // Absentee is one expected member who did not attend: excused, pending or unexcused,
 // with the record behind it. Every excused absentee has an approved request with its
-// approver and decision time; anything else is pending (before the close) or
-// unexcused.
+// approver and decision time; a pending one a request nobody decided (docs/design.md
+// §10.5); anything else is unexcused.
 type Absentee struct {
 	InvitationID     int64
 	MemberID         int64
@@ -183,6 +221,29 @@ type Absentee struct {
 	PointName        string
 	Status           Status
 	AbsenceRecord
+}
+
+// Delegate is an invitation answered by an approved substitute who came (ủy nhiệm,
+// docs/design.md §13): the invitee, the substitute, the delegation behind it with its
+// approver, what the approver was warned of about the substitute (not the invitee's
+// deputy, seed 001), and the outcome's flags — the substitute's.
+type Delegate struct {
+	InvitationID     int64
+	MemberID         int64
+	MemberCode       string
+	FullName         string
+	Position         Position
+	OrganizationName string
+	PointID          int64
+	PointName        string
+	Substitute       ReportPerson
+	// SubstituteOrganization is the name of the substitute's organization.
+	SubstituteOrganization string
+	CheckedInAt            time.Time // the substitute's check-in
+	Late, LeftEarly        bool
+	Flags                  []Flag
+	Warnings               []DelegationWarning
+	AbsenceRecord          // the delegation: reason, approver, time, note
 }
 
 // FlagEntry is one flag raised on one invitation's outcome. Detail says more where
@@ -220,8 +281,10 @@ type PointSummary struct {
 	// conference not yet ended).
 	Outages  int
 	Downtime time.Duration
-	// Chair is the member who was signed in at the console the longest during the
-	// conference; nil when nobody was. ChairStatus is the chair rule's verdict on them.
+	// Chair is who chaired the point: the member signed in at the console the longest
+	// during the conference, or without one the secretary (else deputy) present, as the
+	// chair rule names them (docs/design.md §11); nil when nobody did. ChairStatus is
+	// the rule's verdict.
 	Chair       *ReportPerson
 	ChairStatus ChairStatus
 	// Flagged counts the invitations with at least one flag.
@@ -248,7 +311,7 @@ type ReportTotals struct {
 	DowntimeMinutes int
 	Flagged         int // invitations with at least one flag
 	ChairOK         int
-	ChairFlagged    int // not_authorized or secretary_idle
+	ChairFlagged    int // not_authorized, secretary_idle or left_early (ChairStatus.Flagged)
 	ChairNone       int
 	Flags           []FlagCount // every flag, in the order of Flags
 }
@@ -269,6 +332,7 @@ type ConferenceReport struct {
 	Points      []PointSummary // in the order of ReportInput.Points
 	Totals      ReportTotals
 	Absentees   []Absentee  // in the order of the outcomes (point, name)
+	Delegates   []Delegate  // likewise
 	Flags       []FlagEntry // likewise, each invitation's flags in the order of Flags
 }
 
@@ -284,7 +348,10 @@ type ReportInput struct {
 	Outcomes []InvitationOutcome
 	// Presence are the conference's console connections.
 	Presence []PresenceInterval
-	Names    ReportNames
+	// Reviews are the supervisory committee's overturns of the absence requests, by
+	// request, oldest first (others are ignored).
+	Reviews map[int64][]Review
+	Names   ReportNames
 	// PointID narrows the report to one point.
 	PointID int64
 	// Now is the clock: the time of the report, and the end of open connections and
@@ -297,7 +364,7 @@ type ReportInput struct {
 func BuildConferenceReport(in ReportInput) ConferenceReport {
 	c := in.Conference
 	r := ConferenceReport{Conference: c, Host: in.Host, HostParent: in.HostParent, PointID: in.PointID,
-		GeneratedAt: in.Now, Final: c.Status == StatusClosed, Absentees: []Absentee{}, Flags: []FlagEntry{}}
+		GeneratedAt: in.Now, Final: c.Status == StatusClosed, Absentees: []Absentee{}, Delegates: []Delegate{}, Flags: []FlagEntry{}}
 	at := make(map[int64]int, len(in.Points))
 	pointNames := make(map[int64]string, len(in.Points))
 	for _, p := range in.Points {
@@ -308,7 +375,27 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		at[p.ID] = len(r.Points)
 		r.Points = append(r.Points, PointSummary{PointID: p.ID, Name: p.Name, Location: p.Location})
 	}
-	rules := map[int64]*ChairInput{}
+	// The chair rule looks at the secretaries and deputies of each point's own
+	// organizations, wherever they were invited and checked in.
+	officers := map[int64][]ChairAttendee{} // by organization
+	attendedAt := map[int64]int64{}         // member → the point of their check-in
+	for i := range in.Outcomes {
+		o := &in.Outcomes[i]
+		inv := &o.Invitation
+		if inv.Position != PositionSecretary && inv.Position != PositionDeputy {
+			continue
+		}
+		m := Member{ID: inv.MemberID, Code: inv.MemberCode, FullName: inv.FullName, Position: inv.Position,
+			OrganizationID: inv.OrganizationID}
+		officers[inv.OrganizationID] = append(officers[inv.OrganizationID], ChairAttendee{Member: m, LeftEarly: o.LeftEarly})
+		if o.CheckIn != nil && o.CheckIn.Active() {
+			attendedAt[inv.MemberID] = o.CheckIn.PointID
+		}
+	}
+	pointOrgs := make(map[int64][]int64, len(in.Points))
+	for _, p := range in.Points {
+		pointOrgs[p.ID] = p.OrganizationIDs
+	}
 	for i := range in.Outcomes {
 		o := &in.Outcomes[i]
 		inv := &o.Invitation
@@ -327,26 +414,15 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		if len(o.Flags) > 0 {
 			ps.Flagged++
 		}
-		if inv.Position == PositionSecretary || inv.Position == PositionDeputy {
-			rule := rules[inv.PointID]
-			if rule == nil {
-				rule = &ChairInput{Present: map[int64]bool{}}
-				rules[inv.PointID] = rule
-			}
-			m := Member{ID: inv.MemberID, Code: inv.MemberCode, FullName: inv.FullName, Position: inv.Position}
-			if inv.Position == PositionSecretary {
-				rule.Secretaries = append(rule.Secretaries, m)
-			} else {
-				rule.Deputies = append(rule.Deputies, m)
-			}
-			rule.Present[inv.MemberID] = o.CheckIn != nil && o.CheckIn.Active()
+		if o.Status == StatusDelegated && o.Delegation != nil && o.SubstituteCheckIn != nil {
+			r.Delegates = append(r.Delegates, delegate(o, ps.Name, in.Names))
 		}
 		switch o.Status {
 		case StatusExcused, StatusPending, StatusUnexcused:
 			r.Absentees = append(r.Absentees, Absentee{InvitationID: inv.ID, MemberID: inv.MemberID,
 				MemberCode: inv.MemberCode, FullName: inv.FullName, Position: inv.Position,
 				OrganizationID: inv.OrganizationID, OrganizationName: in.Names.Organizations[inv.OrganizationID],
-				PointID: inv.PointID, PointName: ps.Name, Status: o.Status, AbsenceRecord: absenceRecord(o, in.Names)})
+				PointID: inv.PointID, PointName: ps.Name, Status: o.Status, AbsenceRecord: absenceRecord(o, in.Names, in.Reviews)})
 		}
 		for _, f := range Flags {
 			if o.Has(f) {
@@ -365,15 +441,26 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 	}
 	for i := range r.Points {
 		ps := &r.Points[i]
-		connection(ps, &c, byPoint[ps.PointID], in.Now, in.Names)
-		ci := ChairInput{}
-		if rule := rules[ps.PointID]; rule != nil {
-			ci = *rule
+		console := connection(ps, &c, byPoint[ps.PointID], in.Now)
+		rule := ChairInput{Organizations: pointOrgs[ps.PointID]}
+		for _, org := range rule.Organizations {
+			for _, a := range officers[org] {
+				a.Present = attendedAt[a.Member.ID] == ps.PointID
+				a.LeftEarly = a.LeftEarly && a.Present
+				rule.Attendees = append(rule.Attendees, a)
+			}
 		}
-		if ps.Chair != nil {
-			ci.Chair = &Member{ID: ps.Chair.MemberID}
+		if console != 0 {
+			p := in.Names.Members[console]
+			rule.Console = &Member{ID: console, Code: p.Code, FullName: p.FullName, Position: p.Position,
+				OrganizationID: p.OrganizationID}
 		}
-		ps.ChairStatus = ChairRule(ci)
+		v := ChairRule(rule)
+		ps.ChairStatus = v.Status
+		if v.Chair != nil {
+			ps.Chair = &ReportPerson{MemberID: v.Chair.ID, Code: v.Chair.Code, FullName: v.Chair.FullName,
+				Position: v.Chair.Position, OrganizationID: v.Chair.OrganizationID}
+		}
 	}
 
 	t := &r.Totals
@@ -399,16 +486,38 @@ func BuildConferenceReport(in ReportInput) ConferenceReport {
 		t.Downtime += ps.Downtime
 		t.DowntimeMinutes += DowntimeMinutes(ps.Downtime)
 		t.Flagged += ps.Flagged
-		switch ps.ChairStatus {
-		case ChairOK:
+		switch {
+		case ps.ChairStatus == ChairOK:
 			t.ChairOK++
-		case ChairNone:
+		case ps.ChairStatus == ChairNone:
 			t.ChairNone++
-		default:
+		case ps.ChairStatus.Flagged():
 			t.ChairFlagged++
 		}
 	}
 	return r
+}
+
+// delegate names a delegated invitation's substitute and the delegation behind it.
+func delegate(o *InvitationOutcome, pointName string, names ReportNames) Delegate {
+	inv, d := &o.Invitation, o.Delegation
+	sub, ok := names.Members[d.SubstituteID]
+	if !ok {
+		sub = ReportPerson{MemberID: d.SubstituteID}
+	}
+	out := Delegate{InvitationID: inv.ID, MemberID: inv.MemberID, MemberCode: inv.MemberCode, FullName: inv.FullName,
+		Position: inv.Position, OrganizationName: names.Organizations[inv.OrganizationID], PointID: inv.PointID,
+		PointName: pointName, Substitute: sub, SubstituteOrganization: names.Organizations[sub.OrganizationID],
+		CheckedInAt: o.SubstituteCheckIn.At, Late: o.Late, LeftEarly: o.LeftEarly, Flags: slices.Clone(o.Flags),
+		Warnings: SubstituteWarnings(Member{ID: inv.MemberID, OrganizationID: inv.OrganizationID},
+			Member{ID: sub.MemberID, Position: sub.Position, OrganizationID: sub.OrganizationID}),
+		AbsenceRecord: AbsenceRecord{Basis: BasisDelegation, RequestID: d.ID, Reason: d.Reason, Decision: d.Status,
+			DecidedAs: d.Status, Note: d.DecisionNote, FiledAt: d.CreatedAt, Substitute: sub.FullName, DecidedAt: d.DecidedAt,
+			DecidedBy: names.decider(d.DecidedByAccountID, d.DecidedByMemberID)}}
+	if out.Flags == nil {
+		out.Flags = []Flag{}
+	}
+	return out
 }
 
 // flagDetail says more about flag f of o, where there is more to say.
@@ -431,11 +540,14 @@ func flagDetail(o *InvitationOutcome, f Flag, pointNames map[int64]string) strin
 	return ""
 }
 
-// connection fills a point's connection from its console intervals: connected or
-// not, the outages and the downtime after them, and the chair who was signed in the
-// longest, all within the conference (check-in opening to end).
-func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now time.Time, names ReportNames) {
-	opens, ends := c.CheckinOpens(), c.EndsAt
+// connection fills a point's connection from its console intervals — connected or
+// not from the opening of check-in to the end; the outages and the downtime after them
+// while the conference was held (Conference.Held, docs/design.md §15.2) — and returns
+// the member signed in at the console the longest (0: none), whom the chair rule
+// judges (§11).
+func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now time.Time) (chair int64) {
+	opens := c.CheckinOpens()
+	_, ends := c.Held()
 	horizon := ends
 	if now.Before(horizon) {
 		horizon = now
@@ -465,7 +577,7 @@ func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now tim
 				chairTime[*id] += end.Sub(start)
 			}
 		}
-		if iv.Outage() && !iv.EndedAt.Before(opens) && iv.EndedAt.Before(ends) {
+		if iv.OutageDuring(c) {
 			ps.Outages++
 			if from := *iv.EndedAt; from.Before(horizon) {
 				down = append(down, [2]time.Time{from, reconnected(ivs, from, horizon)})
@@ -473,21 +585,13 @@ func connection(ps *PointSummary, c *Conference, ivs []PresenceInterval, now tim
 		}
 	}
 	ps.Downtime = union(down)
-	var best int64
 	bestTime := time.Duration(-1)
 	for _, id := range chairOrder { // first signed in wins a tie
 		if chairTime[id] > bestTime {
-			best, bestTime = id, chairTime[id]
+			chair, bestTime = id, chairTime[id]
 		}
 	}
-	if bestTime >= 0 {
-		p, ok := names.Members[best]
-		if !ok {
-			p = ReportPerson{MemberID: best}
-		}
-		p.MemberID = best
-		ps.Chair = &p
-	}
+	return chair
 }
 
 // reconnected returns when the point was connected again after going offline at
@@ -570,7 +674,9 @@ type MemberReportInput struct {
 	Conferences map[int64]Conference
 	// Outcomes are the member's outcomes, one per conference.
 	Outcomes []InvitationOutcome
-	Names    ReportNames
+	// Reviews are the overturns of the member's absence requests, by request.
+	Reviews map[int64][]Review
+	Names   ReportNames
 }
 
 // BuildMemberReport builds a member's report from their outcomes.
@@ -596,7 +702,7 @@ func BuildMemberReport(in MemberReportInput) MemberReport {
 		}
 		switch o.Status {
 		case StatusExcused, StatusPending, StatusUnexcused, StatusDelegated:
-			e.AbsenceRecord = absenceRecord(o, in.Names)
+			e.AbsenceRecord = absenceRecord(o, in.Names, in.Reviews)
 		}
 		r.Tally.Add(o.Status)
 		r.Entries = append(r.Entries, e)

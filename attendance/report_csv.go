@@ -38,6 +38,7 @@ var (
 		ChairNone:          "Chưa có người chủ trì",
 		ChairNotAuthorized: "Không phải bí thư/phó bí thư",
 		ChairSecretaryIdle: "Bí thư có mặt nhưng không chủ trì",
+		ChairLeftEarly:     "Người chủ trì về sớm, không chủ trì đến hết",
 	}
 	categoryLabels = map[AbsenceCategory]string{
 		CategoryCongTac:     "Đi công tác",
@@ -262,9 +263,16 @@ func WritePointsCSV(w io.Writer, r *ConferenceReport) error {
 }
 
 // absenteesHeader is the header of the absentee list.
-var absenteesHeader = []string{"STT", "Mã đảng viên", "Họ và tên", "Chức vụ", "Tổ chức đảng", "Điểm cầu", "Tình trạng",
-	"Hình thức", "Thời điểm gửi", "Loại lý do", "Lý do", "Người dự thay", "Kết quả duyệt", "Người duyệt",
-	"Thời điểm duyệt", "Ghi chú duyệt", "Giám sát đảo ngược"}
+var absenteesHeader = append([]string{"STT", "Mã đảng viên", "Họ và tên", "Chức vụ", "Tổ chức đảng", "Điểm cầu",
+	"Tình trạng"}, recordHeader...)
+
+// recordHeader names the columns of an absence record, in the order csvWriter.record
+// writes them: what the approver decided ("Kết quả duyệt", by "Người duyệt" at "Thời
+// điểm duyệt"), then the supervisory committee's overturns and what the decision
+// became ("Kết quả sau giám sát").
+var recordHeader = []string{"Hình thức", "Thời điểm gửi", "Loại lý do", "Lý do", "Người dự thay", "Kết quả duyệt",
+	"Người duyệt", "Thời điểm duyệt", "Ghi chú duyệt", "Giám sát đảo ngược", "Người đảo ngược", "Thời điểm đảo ngược",
+	"Lý do đảo ngược", "Kết quả sau giám sát"}
 
 // WriteAbsenteesCSV writes the report's absentees, each with the record behind the
 // absence: the request, its category and reason, who decided it, when, and the note.
@@ -286,7 +294,7 @@ func WriteAbsenteesCSV(w io.Writer, r *ConferenceReport) error {
 	return c.flush()
 }
 
-// record writes the columns of an absence record, from "Hình thức" on.
+// record writes the columns of recordHeader.
 func (c *csvWriter) record(a *AbsenceRecord) {
 	c.str(basisLabels[a.Basis])
 	if a.Basis != "" {
@@ -297,15 +305,90 @@ func (c *csvWriter) record(a *AbsenceRecord) {
 	c.str(categoryLabels[a.Category])
 	c.text(a.Reason)
 	c.text(a.Substitute)
-	c.str(decisionLabels[a.Decision])
+	c.str(decisionLabels[a.decidedAs()])
 	c.text(a.DecidedBy)
 	c.time(a.DecidedAt)
 	c.text(a.Note)
-	if a.Overturned {
-		c.str("Có")
-	} else {
-		c.str("")
+	o := a.overturnColumns()
+	c.str(o.overturned)
+	c.text(o.by)
+	c.str(o.at)
+	c.text(o.reason)
+	c.str(o.after)
+}
+
+// decidedAs is what the approver decided, for a record built without it.
+func (a *AbsenceRecord) decidedAs() DecisionStatus {
+	if a.DecidedAs != "" {
+		return a.DecidedAs
 	}
+	return a.Decision
+}
+
+// overturnCols are the supervision columns of an absence record: several overturns
+// are listed one a line.
+type overturnCols struct{ overturned, by, at, reason, after string }
+
+func (a *AbsenceRecord) overturnColumns() overturnCols {
+	if !a.Overturned && len(a.Overturns) == 0 {
+		return overturnCols{}
+	}
+	o := overturnCols{overturned: "Có", after: decisionLabels[a.Decision]}
+	var by, at, reason []string
+	for _, v := range a.Overturns {
+		by = append(by, v.By)
+		at = append(at, v.At.In(VietnamTime).Format("02/01/2006 15:04"))
+		reason = append(reason, v.Reason)
+	}
+	o.by, o.at, o.reason = strings.Join(by, "\n"), strings.Join(at, "\n"), strings.Join(reason, "\n")
+	return o
+}
+
+// delegatesHeader is the header of the list of substitutes.
+var delegatesHeader = []string{"STT", "Mã đảng viên", "Họ và tên", "Chức vụ", "Tổ chức đảng", "Điểm cầu",
+	"Mã người dự thay", "Người dự thay", "Chức vụ người dự thay", "Tổ chức đảng của người dự thay", "Điểm danh lúc",
+	"Cần cân nhắc", "Cần lưu ý", "Lý do ủy nhiệm", "Người duyệt", "Thời điểm duyệt"}
+
+// WriteDelegatesCSV writes the report's invitations answered by a substitute, each
+// with the substitute, the approver and what the approver was warned of.
+func WriteDelegatesCSV(w io.Writer, r *ConferenceReport) error {
+	c := newCSVWriter(w)
+	c.header(delegatesHeader...)
+	for i := range r.Delegates {
+		d := &r.Delegates[i]
+		c.int(i + 1)
+		c.text(d.MemberCode)
+		c.text(d.FullName)
+		c.str(positionLabels[d.Position])
+		c.text(d.OrganizationName)
+		c.text(d.PointName)
+		c.text(d.Substitute.Code)
+		c.text(d.Substitute.FullName)
+		c.str(positionLabels[d.Substitute.Position])
+		c.text(d.SubstituteOrganization)
+		c.time(&d.CheckedInAt)
+		c.str(warningList(d.Warnings))
+		c.str(flagList(d.Flags))
+		c.text(d.Reason)
+		c.text(d.DecidedBy)
+		c.time(d.DecidedAt)
+		c.end()
+	}
+	return c.flush()
+}
+
+// warningLabels say what an approver was warned of about a substitute.
+var warningLabels = map[DelegationWarning]string{
+	WarnOtherOrganization: "Người dự thay không thuộc tổ chức đảng của người được mời",
+	WarnNotDeputy:         "Người dự thay không phải cấp phó (phó bí thư) hay bí thư",
+}
+
+func warningList(ws []DelegationWarning) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = warningLabels[w]
+	}
+	return strings.Join(out, "; ")
 }
 
 // flagsHeader is the header of the flag list.
@@ -330,9 +413,8 @@ func WriteFlagsCSV(w io.Writer, r *ConferenceReport) error {
 }
 
 // memberHeader is the header of a member's report.
-var memberHeader = []string{"STT", "Hội nghị", "Thời gian", "Điểm cầu", "Kết quả", "Đã khoá sổ", "Điểm danh lúc",
-	"Cần lưu ý", "Hình thức", "Thời điểm gửi", "Loại lý do", "Lý do", "Người dự thay", "Kết quả duyệt", "Người duyệt",
-	"Thời điểm duyệt", "Ghi chú duyệt", "Giám sát đảo ngược"}
+var memberHeader = append([]string{"STT", "Hội nghị", "Thời gian", "Điểm cầu", "Kết quả", "Đã khoá sổ", "Điểm danh lúc",
+	"Cần lưu ý"}, recordHeader...)
 
 // WriteMemberCSV writes a member's report, one row per conference.
 func WriteMemberCSV(w io.Writer, r *MemberReport) error {
@@ -376,6 +458,7 @@ const (
 const (
 	PartPoints    = "points"
 	PartAbsentees = "absentees"
+	PartDelegates = "delegates"
 	PartFlags     = "flags"
 )
 

@@ -45,6 +45,10 @@ const (
 	pdfWidth   = pdfPageW - pdfLeft - pdfRight
 	pdfBodyPt  = 13.0
 	pdfTablePt = 9.0
+	// pdfTableStart is the height of a heading, a table's header and its first rows:
+	// a section that starts lower on a page starts on the next, so its heading is not
+	// left alone at the foot of a page.
+	pdfTableStart = 120.0
 
 	// MaxPDFRows bounds each table of a PDF report: a printed document of more than
 	// some 250 pages helps nobody, and gopdf keeps every page in memory (100,000 rows
@@ -593,6 +597,7 @@ var chairShort = map[ChairStatus]string{
 	ChairNone:          "chưa có",
 	ChairNotAuthorized: "không đúng quy định",
 	ChairSecretaryIdle: "bí thư có mặt nhưng không chủ trì",
+	ChairLeftEarly:     "về sớm, không chủ trì đến hết",
 }
 
 func (r *ConferenceReport) issuer() (superior, issuer string) {
@@ -660,7 +665,7 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		}
 	} else {
 		d.paragraph(fontItalic, "Số liệu tính đến "+viDateTime(r.GeneratedAt)+"; hội nghị chưa khoá sổ nên số liệu còn "+
-			"có thể thay đổi. Các trường hợp chờ duyệt chưa được duyệt khi khoá sổ sẽ tính là vắng không lý do.")
+			"có thể thay đổi. Đơn chưa được duyệt khi khoá sổ vẫn ghi là chờ duyệt, không tính là vắng không lý do.")
 	}
 
 	d.heading("1. Tình hình tham dự")
@@ -679,19 +684,23 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		viInt(t.Outages), viInt(t.DowntimeMinutes)))
 
 	d.heading("3. Chủ trì tại các điểm cầu")
-	var notAuth, idle int
+	var notAuth, idle, left int
 	for _, p := range r.Points {
 		switch p.ChairStatus {
 		case ChairNotAuthorized:
 			notAuth++
 		case ChairSecretaryIdle:
 			idle++
+		case ChairLeftEarly:
+			left++
 		}
 	}
 	d.paragraph(fontRegular, fmt.Sprintf("%s điểm cầu do bí thư (hoặc phó bí thư khi bí thư vắng) chủ trì đúng quy định; "+
 		"%s điểm cầu không do bí thư, phó bí thư chủ trì; %s điểm cầu có bí thư có mặt nhưng không chủ trì; %s điểm cầu "+
-		"chưa có người chủ trì đăng nhập.", viInt(t.ChairOK), viInt(notAuth), viInt(idle), viInt(t.ChairNone)))
+		"người chủ trì về sớm, không chủ trì đến hết hội nghị; %s điểm cầu không có bí thư, phó bí thư có mặt để chủ trì.",
+		viInt(t.ChairOK), viInt(notAuth), viInt(idle), viInt(left), viInt(t.ChairNone)))
 
+	d.keep(pdfTableStart)
 	d.heading("4. Tổng hợp theo điểm cầu")
 	num := gopdf.Right
 	tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Điểm cầu", 92, 0}, {"Dự kiến", 30, num}, {"Có mặt", 28, num},
@@ -724,13 +733,14 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 	tb.end()
 	d.truncated(len(r.Points), "điểm cầu")
 
+	d.keep(pdfTableStart + 3*pdfBodyPt*1.3)
 	d.heading("5. Danh sách vắng mặt")
 	if len(r.Absentees) == 0 {
 		d.paragraph(fontRegular, "Không có đồng chí nào vắng mặt.")
 	} else {
 		d.paragraph(fontRegular, "Mỗi trường hợp vắng có lý do đều có đơn (xin phép trước hội nghị, giải trình sau hội nghị "+
-			"hoặc ủy nhiệm dự thay) đã được người có thẩm quyền duyệt; trường hợp không có đơn được duyệt khi khoá sổ "+
-			"tính là vắng không lý do.")
+			"hoặc ủy nhiệm dự thay) đã được người có thẩm quyền duyệt; trường hợp không có đơn hoặc đơn không được duyệt là "+
+			"vắng không lý do; đơn chưa được duyệt ghi là chờ duyệt, không tính là vắng không lý do.")
 		tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Họ và tên", 92, 0}, {"Điểm cầu", 70, 0},
 			{"Tình trạng", 50, 0}, {"Lý do", 130, 0}, {"Người duyệt, thời điểm", 104, 0}})
 		for i := range r.Absentees[:min(len(r.Absentees), pdfRowLimit)] {
@@ -742,7 +752,46 @@ func WriteConferencePDF(w io.Writer, r *ConferenceReport, opt DocumentOptions) e
 		d.truncated(len(r.Absentees), "trường hợp vắng mặt")
 	}
 
-	d.heading("6. Các trường hợp cần lưu ý")
+	d.keep(pdfTableStart + 3*pdfBodyPt*1.3)
+	d.heading("6. Dự thay theo ủy nhiệm")
+	if len(r.Delegates) == 0 {
+		d.paragraph(fontRegular, "Không có trường hợp nào dự thay theo ủy nhiệm.")
+	} else {
+		d.paragraph(fontRegular, "Đồng chí được mời không dự được thì ủy nhiệm cho cấp phó dự thay; người dự thay phải nghiên cứu "+
+			"tài liệu (Công văn 307-CV/ĐU). Các trường hợp dự thay đã được người có thẩm quyền đồng ý:")
+		tb := d.table([]pdfCol{{"TT", 22, gopdf.Center}, {"Đồng chí được mời", 92, 0}, {"Điểm cầu", 70, 0},
+			{"Người dự thay", 100, 0}, {"Người duyệt, thời điểm", 84, 0}, {"Cần lưu ý", 100, 0}})
+		for i := range r.Delegates[:min(len(r.Delegates), pdfRowLimit)] {
+			g := &r.Delegates[i]
+			sub := g.Substitute.FullName + "\n" + g.Substitute.Code
+			if l := positionLabels[g.Substitute.Position]; l != "" {
+				sub += "\n" + l
+			}
+			if g.SubstituteOrganization != "" {
+				sub += ", " + g.SubstituteOrganization
+			}
+			sub += "\nĐiểm danh lúc " + viDateTime(g.CheckedInAt)
+			var notes []string
+			for _, w := range g.Warnings {
+				notes = append(notes, warningLabels[w])
+			}
+			for _, f := range g.Flags {
+				notes = append(notes, flagLabels[f])
+			}
+			if g.Late {
+				notes = append(notes, "Đến muộn")
+			}
+			if g.LeftEarly {
+				notes = append(notes, "Về sớm")
+			}
+			tb.row(false, strconv.Itoa(i+1), g.FullName+"\n"+g.MemberCode, g.PointName, sub, deciderCell(&g.AbsenceRecord),
+				strings.Join(notes, ";\n"))
+		}
+		tb.end()
+		d.truncated(len(r.Delegates), "trường hợp dự thay")
+	}
+
+	d.heading("7. Các trường hợp cần lưu ý")
 	var counts []string
 	for _, f := range t.Flags {
 		counts = append(counts, fmt.Sprintf("%s: %s", lowerFirst(flagLabels[f.Flag]), viInt(f.N)))
@@ -794,7 +843,10 @@ func reasonCell(a *AbsenceRecord) string {
 	return b.String()
 }
 
-// deciderCell says who decided an absence's record and when.
+// deciderCell says who decided an absence's record, what and when, then each
+// overturn by the supervisory committee: what the decision became, when, who and why
+// (docs/design.md §14.1). The approver is never credited with the decision the
+// committee made.
 func deciderCell(a *AbsenceRecord) string {
 	switch a.Decision {
 	case "":
@@ -802,15 +854,24 @@ func deciderCell(a *AbsenceRecord) string {
 	case DecisionPending:
 		return "Chờ duyệt"
 	}
-	s := decisionLabels[a.Decision]
+	s := decisionLabels[a.decidedAs()]
 	if a.DecidedBy != "" {
 		s = a.DecidedBy + "\n" + s
 	}
 	if a.DecidedAt != nil {
 		s += " lúc " + viDateTime(*a.DecidedAt)
 	}
-	if a.Overturned {
-		s += "\n(Uỷ ban Kiểm tra đã đảo ngược)"
+	for _, o := range a.Overturns {
+		s += "\nUỷ ban Kiểm tra đảo ngược thành " + decisionLabels[o.To] + " lúc " + viDateTime(o.At)
+		if o.By != "" {
+			s += " (" + o.By + ")"
+		}
+		if o.Reason != "" {
+			s += "\nLý do: " + o.Reason
+		}
+	}
+	if a.Overturned && len(a.Overturns) == 0 {
+		s += "\nUỷ ban Kiểm tra đã đảo ngược thành " + decisionLabels[a.Decision]
 	}
 	return s
 }

@@ -96,27 +96,27 @@ var (
 )
 
 // The fixture's points: 1 chaired by its secretary; 2 by its deputy while the
-// secretary is excused, with an outage of 10 minutes; 3 never connected; 4 chaired by
-// a plain member while the secretary is present.
+// secretary is excused, with an outage of 10 minutes; 3 never connected, its secretary
+// present; 4 chaired by a plain member of another cell.
 const (
 	rpP1, rpP2, rpP3, rpP4 = 101, 102, 103, 104
 )
 
 var rpPoints = []Point{
-	{ID: rpP1, ConferenceID: 7, Name: "Điểm cầu Ban Tuyên giáo Tỉnh uỷ", Location: "Phòng họp tầng 3"},
-	{ID: rpP2, ConferenceID: 7, Name: "Điểm cầu Sở Tư pháp", Location: "Hội trường A"},
-	{ID: rpP3, ConferenceID: 7, Name: "Điểm cầu Sở Y tế", Location: ""},
-	{ID: rpP4, ConferenceID: 7, Name: "Điểm cầu Công an tỉnh", Location: "Hội trường Công an"},
+	{ID: rpP1, ConferenceID: 7, Name: "Điểm cầu Ban Tuyên giáo Tỉnh uỷ", Location: "Phòng họp tầng 3", OrganizationIDs: []int64{11}},
+	{ID: rpP2, ConferenceID: 7, Name: "Điểm cầu Sở Tư pháp", Location: "Hội trường A", OrganizationIDs: []int64{12}},
+	{ID: rpP3, ConferenceID: 7, Name: "Điểm cầu Sở Y tế", Location: "", OrganizationIDs: []int64{13}},
+	{ID: rpP4, ConferenceID: 7, Name: "Điểm cầu Công an tỉnh", Location: "Hội trường Công an", OrganizationIDs: []int64{14}},
 }
 
 var rpNames = ReportNames{
 	Accounts: map[int64]string{500: "Văn phòng Đảng uỷ Khối"},
 	Members: map[int64]ReportPerson{
-		rpDuong.id: {rpDuong.id, rpDuong.code, rpDuong.name, rpDuong.pos},
-		rpLan.id:   {rpLan.id, rpLan.code, rpLan.name, rpLan.pos},
-		rpNam.id:   {rpNam.id, rpNam.code, rpNam.name, rpNam.pos},
-		rpSub.id:   {rpSub.id, rpSub.code, rpSub.name, rpSub.pos},
-		rpHung.id:  {rpHung.id, rpHung.code, rpHung.name, rpHung.pos},
+		rpDuong.id: {rpDuong.id, rpDuong.code, rpDuong.name, rpDuong.pos, rpDuong.org},
+		rpLan.id:   {rpLan.id, rpLan.code, rpLan.name, rpLan.pos, rpLan.org},
+		rpNam.id:   {rpNam.id, rpNam.code, rpNam.name, rpNam.pos, rpNam.org},
+		rpSub.id:   {rpSub.id, rpSub.code, rpSub.name, rpSub.pos, rpSub.org},
+		rpHung.id:  {rpHung.id, rpHung.code, rpHung.name, rpHung.pos, rpHung.org},
 	},
 	Organizations: map[int64]string{11: "Chi bộ Ban Tuyên giáo Tỉnh uỷ", 12: "Chi bộ Sở Tư pháp", 13: "Chi bộ Sở Y tế"},
 }
@@ -282,12 +282,14 @@ func TestBuildConferenceReport(t *testing.T) {
 			t.Errorf("rejected request: note %q", live.Absentees[1].Note)
 		}
 	})
-	t.Run("every absence approved in writing or unexcused once closed", func(t *testing.T) {
+	t.Run("every absence approved in writing, pending or unexcused once closed", func(t *testing.T) {
 		if !closed.Final || live.Final {
 			t.Fatalf("Final: closed %v live %v, want true and false", closed.Final, live.Final)
 		}
-		if closed.Totals.Pending != 0 || closed.Totals.Unexcused != 4 {
-			t.Errorf("closed: pending %d unexcused %d, want 0 and 4", closed.Totals.Pending, closed.Totals.Unexcused)
+		// docs/design.md §10.5: a request nobody decided before the close is still
+		// pending — its own line, not an unexcused absence.
+		if closed.Totals.Pending != 2 || closed.Totals.Unexcused != 2 {
+			t.Errorf("closed: pending %d unexcused %d, want 2 and 2", closed.Totals.Pending, closed.Totals.Unexcused)
 		}
 		for _, a := range closed.Absentees {
 			switch a.Status {
@@ -295,9 +297,16 @@ func TestBuildConferenceReport(t *testing.T) {
 				if a.Decision != DecisionApproved || a.DecidedBy == "" || a.DecidedAt == nil {
 					t.Errorf("%s excused without an approver and time: %+v", a.MemberCode, a.AbsenceRecord)
 				}
+			case StatusPending:
+				if a.Decision != DecisionPending {
+					t.Errorf("%s pending with a record %s", a.MemberCode, a.Decision)
+				}
 			case StatusUnexcused:
+				if a.Decision == DecisionPending {
+					t.Errorf("%s unexcused with a request still pending", a.MemberCode)
+				}
 			default:
-				t.Errorf("%s is %s in a closed report, want excused or unexcused", a.MemberCode, a.Status)
+				t.Errorf("%s is %s in a closed report, want excused, pending or unexcused", a.MemberCode, a.Status)
 			}
 		}
 	})
@@ -343,7 +352,7 @@ func TestBuildConferenceReport(t *testing.T) {
 		want := map[int64]line{
 			rpP1: {true, 0, 0, "Nguyễn Thị Thuỳ Dương", ChairOK},
 			rpP2: {true, 1, 10 * time.Minute, "Phạm Thị Lan", ChairOK},
-			rpP3: {false, 0, 0, "", ChairNone},
+			rpP3: {false, 0, 0, "Trịnh Công Sơn", ChairOK}, // no console: the secretary present chairs
 			rpP4: {true, 0, 0, "Bùi Quang Hưng", ChairNotAuthorized},
 		}
 		for _, p := range live.Points {
@@ -357,7 +366,7 @@ func TestBuildConferenceReport(t *testing.T) {
 		}
 		tt := live.Totals
 		if tt.Connected != 3 || tt.NeverConnected != 1 || tt.Outages != 1 || tt.WithOutages != 1 || tt.DowntimeMinutes != 10 ||
-			tt.ChairOK != 2 || tt.ChairFlagged != 1 || tt.ChairNone != 1 {
+			tt.ChairOK != 3 || tt.ChairFlagged != 1 || tt.ChairNone != 0 {
 			t.Errorf("totals: got %+v", tt)
 		}
 	})
@@ -428,15 +437,17 @@ func TestBuildConferenceReport_Connection(t *testing.T) {
 			iv(2, rpAt(7, 35), rpAt(8, 0), EndReplaced)}, rpAt(12, 0), true, 0, 0, 2},
 		{"a console closed during the conference is an outage", []PresenceInterval{iv(1, rpAt(7, 40), rpAt(9, 0), EndClosed),
 			iv(1, rpAt(9, 5), none, "")}, rpAt(12, 0), true, 1, 5 * time.Minute, 1},
+		// docs/design.md §15.2: a console tried out and closed before the start, or
+		// closed once the room packed up, did not leave a room in the dark.
+		{"closed before the start is not an outage", []PresenceInterval{iv(1, rpAt(7, 35), rpAt(7, 50), EndHeartbeatTimeout),
+			iv(1, rpAt(7, 58), none, "")}, rpAt(12, 0), true, 0, 0, 1},
+		{"offline before the start is not an outage, after it is", []PresenceInterval{iv(1, rpAt(7, 35), rpAt(7, 50), EndICEFailed),
+			iv(1, rpAt(8, 5), rpAt(8, 20), EndICEFailed), iv(1, rpAt(8, 25), none, "")}, rpAt(12, 0), true, 1, 5 * time.Minute, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var ps PointSummary
-			connection(&ps, &c, slices.Clone(tt.ivs), tt.now, ReportNames{})
-			var who int64
-			if ps.Chair != nil {
-				who = ps.Chair.MemberID
-			}
+			who := connection(&ps, &c, slices.Clone(tt.ivs), tt.now)
 			if ps.Connected != tt.connected || ps.Outages != tt.outages || ps.Downtime != tt.down || who != tt.chair {
 				t.Errorf("got connected %v, %d outages, %v down, chair %d; want %v, %d, %v, %d",
 					ps.Connected, ps.Outages, ps.Downtime, who, tt.connected, tt.outages, tt.down, tt.chair)
@@ -445,39 +456,140 @@ func TestBuildConferenceReport_Connection(t *testing.T) {
 	}
 }
 
+// TestBuildConferenceReport_EndedEarly is the conference the organizer ended before
+// its scheduled end: the consoles the rooms closed afterwards are not outages, so the
+// final report says what the live one said before the end — one outage of 40 s.
+func TestBuildConferenceReport_EndedEarly(t *testing.T) {
+	ended := rpAt(9, 0)
+	blip, back := rpAt(8, 20), rpAt(8, 20).Add(40*time.Second)
+	after := func(m int) *time.Time { return rpPtr(ended.Add(time.Duration(m) * time.Minute)) }
+	presence := []PresenceInterval{
+		{PointID: rpP1, ChairMemberID: &rpDuong.id, StartedAt: rpAt(7, 30), EndedAt: after(2), EndReason: EndHeartbeatTimeout},
+		{PointID: rpP2, ChairMemberID: &rpLan.id, StartedAt: rpAt(7, 32), EndedAt: &blip, EndReason: EndICEFailed},
+		{PointID: rpP2, ChairMemberID: &rpLan.id, StartedAt: back, EndedAt: after(3), EndReason: EndICEFailed},
+		{PointID: rpP4, ChairMemberID: &rpHung.id, StartedAt: rpAt(7, 40), EndedAt: after(5), EndReason: EndClosed},
+	}
+	for _, tt := range []struct {
+		name   string
+		status ConferenceStatus
+		now    time.Time
+	}{
+		{"live, before the end", StatusLive, rpAt(8, 50)},
+		{"ended", StatusEnded, rpAt(9, 30)},
+		{"closed", StatusClosed, rpAt(12, 0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := rpInput(tt.status, tt.now)
+			if tt.status != StatusLive {
+				in.Conference.EndedAt = &ended
+			}
+			// What had happened by now: a connection that ends later was still open.
+			in.Presence = nil
+			for _, p := range presence {
+				if p.EndedAt != nil && p.EndedAt.After(tt.now) {
+					p.EndedAt, p.EndReason = nil, ""
+				}
+				in.Presence = append(in.Presence, p)
+			}
+			r := BuildConferenceReport(in)
+			tot := r.Totals
+			if tot.Outages != 1 || tot.WithOutages != 1 || tot.Downtime != 40*time.Second || tot.DowntimeMinutes != 1 {
+				t.Errorf("got %d outages at %d points, %v down (%d min); want 1 at 1, 40s (1 min)",
+					tot.Outages, tot.WithOutages, tot.Downtime, tot.DowntimeMinutes)
+			}
+			for _, p := range r.Points {
+				if want := map[int64]int{rpP2: 1}[p.PointID]; p.Outages != want {
+					t.Errorf("%s: %d outages, want %d", p.Name, p.Outages, want)
+				}
+			}
+		})
+	}
+}
+
 func TestBuildConferenceReport_ChairRule(t *testing.T) {
 	c := rpConference(StatusLive)
+	// Point 1 belongs to chi bộ 1 and 2 (a shared room); point 9 to the đảng bộ 3, whose
+	// chi bộ 4 sits in the same room; chi bộ 5 has its own point 5.
+	points := []Point{{ID: 1, Name: "Điểm cầu chung", OrganizationIDs: []int64{1, 2}},
+		{ID: 9, Name: "Điểm cầu Đảng bộ", OrganizationIDs: []int64{3}}, {ID: 5, Name: "Điểm cầu chi bộ 5", OrganizationIDs: []int64{5}}}
 	sec := rpPerson{1, "S", "Bí thư", PositionSecretary, 1, false}
 	dep := rpPerson{2, "D", "Phó bí thư", PositionDeputy, 1, false}
 	mem := rpPerson{3, "M", "Đảng viên", PositionMember, 1, false}
+	sec2 := rpPerson{4, "S2", "Bí thư chi bộ 2", PositionSecretary, 2, false}
+	secDB := rpPerson{5, "SB", "Bí thư đảng bộ", PositionSecretary, 3, false}
+	depDB := rpPerson{6, "DB", "Phó bí thư đảng bộ", PositionDeputy, 3, false}
+	secCB := rpPerson{7, "SC", "Bí thư chi bộ trực thuộc", PositionSecretary, 4, false}
+	sec5 := rpPerson{8, "S5", "Bí thư chi bộ 5", PositionSecretary, 5, false}
+	names := ReportNames{Members: map[int64]ReportPerson{}}
+	for _, p := range []rpPerson{sec, dep, mem, sec2, secDB, depDB, secCB, sec5} {
+		names.Members[p.id] = ReportPerson{MemberID: p.id, Code: p.code, FullName: p.name, Position: p.pos, OrganizationID: p.org}
+	}
+	type att struct {
+		p       rpPerson
+		invited int64 // the point invited at
+		at      int64 // the point checked in at; 0: not in
+		out     time.Time
+	}
+	in := func(p rpPerson, point int64) att { return att{p: p, invited: point, at: point} }
+	away := func(p rpPerson, point int64) att { return att{p: p, invited: point} }
+	left := func(p rpPerson, point int64) att { return att{p: p, invited: point, at: point, out: rpAt(9, 0)} }
 	tests := []struct {
-		name       string
-		chair      int64 // 0: no console
-		secPresent bool
-		want       ChairStatus
+		name      string
+		point     int64
+		people    []att
+		console   int64 // 0: no member at the console
+		wantChair string
+		want      ChairStatus
 	}{
-		{"secretary chairs", sec.id, true, ChairOK},
-		{"deputy chairs, secretary away", dep.id, false, ChairOK},
-		{"deputy chairs, secretary present", dep.id, true, ChairSecretaryIdle},
-		{"member chairs, secretary present", mem.id, true, ChairSecretaryIdle},
-		{"member chairs, secretary away", mem.id, false, ChairNotAuthorized},
-		{"nobody at the console", 0, true, ChairNone},
+		{"secretary chairs", 1, []att{in(sec, 1), in(dep, 1), in(mem, 1)}, sec.id, sec.name, ChairOK},
+		{"deputy chairs, secretary away", 1, []att{away(sec, 1), in(dep, 1)}, dep.id, dep.name, ChairOK},
+		{"deputy chairs, secretary present", 1, []att{in(sec, 1), in(dep, 1)}, dep.id, dep.name, ChairSecretaryIdle},
+		{"member chairs, secretary present", 1, []att{in(sec, 1), in(mem, 1)}, mem.id, mem.name, ChairSecretaryIdle},
+		{"member chairs, secretary away", 1, []att{away(sec, 1), in(dep, 1), in(mem, 1)}, mem.id, mem.name, ChairNotAuthorized},
+		{"nobody", 1, []att{away(sec, 1), away(dep, 1), in(mem, 1)}, 0, "", ChairNone},
+		// The secretary who checked out at 09:00 did not chair to the end.
+		{"secretary chairs and leaves early", 1, []att{left(sec, 1), in(dep, 1)}, sec.id, sec.name, ChairLeftEarly},
+		{"secretary leaves early, deputy takes over", 1, []att{left(sec, 1), in(dep, 1)}, dep.id, dep.name, ChairLeftEarly},
+		// A room without a console is still chaired: by whom the rule names.
+		{"no console, secretary in", 1, []att{in(sec, 1), in(dep, 1)}, 0, sec.name, ChairOK},
+		{"no console, deputy in, secretary away", 1, []att{away(sec, 1), in(dep, 1)}, 0, dep.name, ChairOK},
+		{"no console, secretary left early", 1, []att{left(sec, 1)}, 0, sec.name, ChairLeftEarly},
+		// A room of two chi bộ is chaired by one of their secretaries.
+		{"shared point, one secretary chairs, the other present", 1, []att{in(sec, 1), in(sec2, 1)}, sec2.id, sec2.name, ChairOK},
+		{"shared point, no console, another cell's secretary in", 1, []att{away(sec, 1), in(sec2, 1)}, 0, sec2.name, ChairOK},
+		// The secretary of a chi bộ under the point's đảng bộ is no officer of the point.
+		{"đảng bộ point, its deputy chairs, a chi bộ secretary present", 9,
+			[]att{away(secDB, 9), in(depDB, 9), in(secCB, 9)}, depDB.id, depDB.name, ChairOK},
+		{"đảng bộ point, no console, only a chi bộ secretary in", 9, []att{away(secDB, 9), away(depDB, 9), in(secCB, 9)}, 0, "", ChairNone},
+		// Another point's secretary who checked in here, and the point's secretary who
+		// checked in at another point, do not make the deputy's chair wrong.
+		{"another point's secretary checked in here", 1, []att{away(sec, 1), in(dep, 1), {p: sec5, invited: 5, at: 1}},
+			dep.id, dep.name, ChairOK},
+		{"the point's secretary checked in elsewhere", 1, []att{{p: sec, invited: 1, at: 5}, in(dep, 1)}, dep.id, dep.name, ChairOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := ReportInput{Conference: c, Points: []Point{{ID: 1, Name: "Điểm cầu"}}, Now: rpAt(10, 0)}
-			var secIn OutcomeInput
-			if tt.secPresent {
-				secIn.CheckIn = rpCheckIn(sec.id, 1, rpAt(7, 50))
+			in := ReportInput{Conference: c, Points: points, Names: names, Now: rpAt(12, 0), PointID: tt.point}
+			for _, a := range tt.people {
+				var oi OutcomeInput
+				if a.at != 0 {
+					oi.CheckIn = rpCheckIn(a.p.id, a.at, rpAt(7, 50))
+					if !a.out.IsZero() {
+						oi.CheckIn.CheckedOutAt = &a.out
+					}
+				}
+				in.Outcomes = append(in.Outcomes, rpOutcome(&c, a.invited, "Điểm cầu", a.p, oi))
 			}
-			in.Outcomes = []InvitationOutcome{rpOutcome(&c, 1, "Điểm cầu", sec, secIn),
-				rpOutcome(&c, 1, "Điểm cầu", dep, OutcomeInput{CheckIn: rpCheckIn(dep.id, 1, rpAt(7, 50))}),
-				rpOutcome(&c, 1, "Điểm cầu", mem, OutcomeInput{CheckIn: rpCheckIn(mem.id, 1, rpAt(7, 50))})}
-			if tt.chair != 0 {
-				in.Presence = []PresenceInterval{{PointID: 1, ChairMemberID: &tt.chair, StartedAt: rpAt(7, 40)}}
+			if tt.console != 0 {
+				in.Presence = []PresenceInterval{{PointID: tt.point, ChairMemberID: &tt.console, StartedAt: rpAt(7, 40)}}
 			}
-			if got := BuildConferenceReport(in).Points[0].ChairStatus; got != tt.want {
-				t.Errorf("got %s, want %s", got, tt.want)
+			ps := BuildConferenceReport(in).Points[0]
+			chair := ""
+			if ps.Chair != nil {
+				chair = ps.Chair.FullName
+			}
+			if ps.ChairStatus != tt.want || chair != tt.wantChair {
+				t.Errorf("got %s chaired by %q, want %s by %q", ps.ChairStatus, chair, tt.want, tt.wantChair)
 			}
 		})
 	}
@@ -843,8 +955,13 @@ func TestWriteConferenceXLSX(t *testing.T) {
 	}
 	path := keep(t, "report.xlsx", buf.Bytes())
 	f, sheets := readXLSX(t, buf.Bytes())
-	if got := f.GetSheetList(); !slices.Equal(got, []string{SheetSummary, SheetAbsentees, SheetFlags, SheetInfo}) {
+	if got := f.GetSheetList(); !slices.Equal(got, []string{SheetSummary, SheetAbsentees, SheetDelegates, SheetFlags, SheetInfo}) {
 		t.Fatalf("sheets: got %q", got)
+	}
+	// Khoa's substitute, a member of another chi bộ, with what the approver was warned of.
+	if got := sheets[SheetDelegates]; len(got) != 2 || got[1][2] != rpKhoa.name || got[1][7] != rpSub.name ||
+		!strings.Contains(got[1][11], "không phải cấp phó") {
+		t.Errorf("delegates: got %q", got)
 	}
 	sum := sheets[SheetSummary]
 	if !slices.Equal(sum[0], pointsHeader) {
@@ -983,6 +1100,18 @@ func pdfPages(t *testing.T, path string) int {
 	return 0
 }
 
+// between returns the text after the first from up to the next to (or the end).
+func between(s, from, to string) string {
+	_, after, ok := strings.Cut(s, from)
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(after, to); i >= 0 {
+		return after[:i]
+	}
+	return after
+}
+
 // squash joins a text's words with single spaces, so that wrapped lines compare.
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -1033,6 +1162,15 @@ func TestWriteConferencePDF(t *testing.T) {
 		}
 		if strings.Contains(flat, "(tạm thời)") {
 			t.Error("a final report says (tạm thời)")
+		}
+		// Thu's request was never decided: pending, not unexcused, in the row and in
+		// the count (docs/design.md §10.5).
+		row := between(flat, "DV0007", "DV0021")
+		if !strings.Contains(row, "Chờ duyệt") || strings.Contains(row, "Vắng không lý do") {
+			t.Errorf("the pending request prints as %q, want Chờ duyệt and not Vắng không lý do", row)
+		}
+		if !strings.Contains(flat, "chờ duyệt 2, vắng không lý do 2") {
+			t.Errorf("the count of absences does not keep the 2 pending apart from the 2 unexcused")
 		}
 	})
 	t.Run("long tables break across pages with their header", func(t *testing.T) {

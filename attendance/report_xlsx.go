@@ -173,14 +173,15 @@ func tallyCols() []xlsxCol {
 const (
 	SheetSummary   = "Tổng hợp"
 	SheetAbsentees = "Danh sách vắng"
+	SheetDelegates = "Dự thay"
 	SheetFlags     = "Cờ"
 	SheetInfo      = "Thông tin"
 )
 
-// WriteConferenceXLSX writes the report as a workbook of four sheets: SheetSummary
+// WriteConferenceXLSX writes the report as a workbook of five sheets: SheetSummary
 // (a line per point, the totals last), SheetAbsentees (with the records behind the
-// absences), SheetFlags (a line per flag) and SheetInfo (the conference and whether the
-// report is final).
+// absences), SheetDelegates (the substitutes who answered invitations), SheetFlags (a
+// line per flag) and SheetInfo (the conference and whether the report is final).
 func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 	b, err := newXLSXBook()
 	if err != nil {
@@ -214,7 +215,7 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 		return b.fail(err)
 	}
 
-	widths := []float64{6, 14, 26, 12, 26, 26, 16, 14, 16, 14, 40, 24, 13, 24, 16, 30, 10}
+	widths := []float64{6, 14, 26, 12, 26, 26, 16, 14, 16, 14, 40, 24, 13, 24, 16, 30, 10, 24, 16, 30, 13}
 	cols = make([]xlsxCol, len(absenteesHeader))
 	for i, h := range absenteesHeader {
 		cols[i] = xlsxCol{h, widths[i]}
@@ -225,6 +226,28 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 			vals := []any{i + 1, a.MemberCode, a.FullName, positionLabels[a.Position], a.OrganizationName, a.PointName,
 				statusLabels[a.Status]}
 			if err := add(0, b.record(vals, &a.AbsenceRecord)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return b.fail(err)
+	}
+
+	widths = []float64{6, 14, 26, 12, 26, 26, 14, 26, 14, 26, 16, 40, 26, 30, 24, 16}
+	cols = make([]xlsxCol, len(delegatesHeader))
+	for i, h := range delegatesHeader {
+		cols[i] = xlsxCol{h, widths[i]}
+	}
+	err = b.sheet(SheetDelegates, cols, func(add func(int, ...any) error) error {
+		for i := range r.Delegates {
+			d := &r.Delegates[i]
+			err := add(0, i+1, d.MemberCode, d.FullName, positionLabels[d.Position], d.OrganizationName, d.PointName,
+				d.Substitute.Code, d.Substitute.FullName, positionLabels[d.Substitute.Position], d.SubstituteOrganization,
+				b.time(&d.CheckedInAt), b.text(warningList(d.Warnings)), flagList(d.Flags), b.text(d.Reason), d.DecidedBy,
+				b.time(d.DecidedAt))
+			if err != nil {
 				return err
 			}
 		}
@@ -294,18 +317,20 @@ func WriteConferenceXLSX(w io.Writer, r *ConferenceReport) error {
 	return b.write(w)
 }
 
-// record appends the columns of an absence record, from "Hình thức" on.
+// record appends the columns of an absence record (recordHeader).
 func (b *xlsxBook) record(vals []any, a *AbsenceRecord) []any {
 	filed := any("")
 	if a.Basis != "" {
 		filed = b.time(&a.FiledAt)
 	}
-	over := ""
-	if a.Overturned {
-		over = "Có"
+	o := a.overturnColumns()
+	at := any(o.at)
+	if len(a.Overturns) == 1 {
+		at = b.time(&a.Overturns[0].At)
 	}
 	return append(vals, basisLabels[a.Basis], filed, categoryLabels[a.Category], b.text(a.Reason), a.Substitute,
-		decisionLabels[a.Decision], a.DecidedBy, b.time(a.DecidedAt), b.text(a.Note), over)
+		decisionLabels[a.decidedAs()], a.DecidedBy, b.time(a.DecidedAt), b.text(a.Note), o.overturned, b.text(o.by), at,
+		b.text(o.reason), o.after)
 }
 
 // The sheets of a yearly organization workbook.

@@ -460,9 +460,34 @@ func TestDB_ReviewAbsence(t *testing.T) {
 			for _, o := range outcomes {
 				got[o.Invitation.MemberID] = o.Status
 			}
-			if got[f.a1.ID] != attendance.StatusUnexcused || got[f.a2.ID] != attendance.StatusExcused || got[f.b1.ID] != attendance.StatusUnexcused {
-				t.Errorf("outcomes after overturns: a1 %s, a2 %s, b1 %s; want unexcused, excused, unexcused (pending at close)",
+			if got[f.a1.ID] != attendance.StatusUnexcused || got[f.a2.ID] != attendance.StatusExcused || got[f.b1.ID] != attendance.StatusPending {
+				t.Errorf("outcomes after overturns: a1 %s, a2 %s, b1 %s; want unexcused, excused, pending (never decided, docs/design.md §10.5)",
 					got[f.a1.ID], got[f.a2.ID], got[f.b1.ID])
+			}
+			// The reports credit the approver with their own decision, then the overturn
+			// (docs/design.md §14.1): the conference's and the member's alike.
+			r, err := db.ConferenceReport(ctx, f.conf.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to := attendance.YearBounds(t0.Year())
+			for _, m := range []attendance.Member{f.a1, f.a2} {
+				var rec attendance.AbsenceRecord
+				for _, a := range r.Absentees {
+					if a.MemberID == m.ID {
+						rec = a.AbsenceRecord
+					}
+				}
+				mr, err := db.MemberReport(ctx, m.ID, from, to)
+				if err != nil || len(mr.Entries) != 1 {
+					t.Fatalf("member report of %s: %+v, %v", m.FullName, mr.Entries, err)
+				}
+				for what, rec := range map[string]attendance.AbsenceRecord{"conference": rec, "member": mr.Entries[0].AbsenceRecord} {
+					if rec.DecidedAs == rec.Decision || rec.DecidedBy == "" || len(rec.Overturns) != 1 ||
+						rec.Overturns[0].To != rec.Decision || rec.Overturns[0].Reason == "" || rec.Overturns[0].By == "" {
+						t.Errorf("%s report, %s: %+v; want the approver's decision and one overturn with who and why", what, m.FullName, rec)
+					}
+				}
 			}
 			l, _ := db.AuditEntries(ctx, attendance.AuditFilter{Action: attendance.ActionAbsenceOverturn})
 			if l.Total != 2 || l.Items[0].ActorAccountID == nil || *l.Items[0].ActorAccountID != f.supervisor.AccountID ||
@@ -515,8 +540,10 @@ func TestDB_Delegations(t *testing.T) {
 			_, err := db.FileDelegation(ctx, f.pA1, in(f.a1, y))
 			wantErr(t, "second delegation", err, attendance.ErrConflict)
 			_, err = db.FileDelegation(ctx, f.pA2, in(f.a2, f.b1))
-			if got := fieldCodes(err); got["substituteId"] != attendance.CodeInvalid {
-				t.Errorf("invited substitute: got %v", err)
+			var ve *attendance.ValidationError
+			if got := fieldCodes(err); got["substituteId"] != attendance.CodeInvited || !errors.As(err, &ve) ||
+				ve.Fields[0].Param != f.b1.FullName {
+				t.Errorf("invited substitute: got %v, want invited naming %s", err, f.b1.FullName)
 			}
 			_, err = db.FileDelegation(ctx, f.pA2, in(f.a2, f.x))
 			if got := fieldCodes(err); got["substituteId"] != attendance.CodeDuplicate {
@@ -555,7 +582,7 @@ func TestDB_Delegations(t *testing.T) {
 		})
 		t.Run("withdraw", func(t *testing.T) {
 			sec, err := db.FileDelegation(ctx, f.pSecA, in(f.secA, f.secB))
-			if got := fieldCodes(err); got["substituteId"] != attendance.CodeInvalid {
+			if got := fieldCodes(err); got["substituteId"] != attendance.CodeInvited {
 				t.Fatalf("invited substitute: got %+v, %v", sec, err)
 			}
 			other := mustMember(t, db, f.x.OrganizationID, "C2", "Ngô Thị Yến", attendance.PositionMember)
@@ -627,8 +654,36 @@ func TestDB_Delegations(t *testing.T) {
 				o.SubstituteCheckIn.MemberID != f.x.ID || o.Delegation == nil || o.Delegation.ID != d.ID {
 				t.Errorf("got %+v; want delegated, no_materials", o)
 			}
+			// The approved substitute reads for a1's invitation, at a1's point, though not
+			// invited (docs/design.md §13); a member who substitutes for nobody does not.
+			if at, err := db.ReadingPoint(ctx, f.conf.ID, f.x.ID); err != nil || at != f.pointA.ID {
+				t.Errorf("ReadingPoint(substitute) = %d, %v; want point A", at, err)
+			}
+			if c, err := db.MaterialsConference(ctx, f.pX, f.conf.ID); err != nil || c.ID != f.conf.ID {
+				t.Errorf("MaterialsConference(substitute) = %d, %v; want the conference", c.ID, err)
+			}
+			stranger := mustMember(t, db, f.x.OrganizationID, "C9", "Lê Thị Lạ", attendance.PositionMember)
+			if _, err := db.ReadingPoint(ctx, f.conf.ID, stranger.ID); !errors.Is(err, attendance.ErrNotFound) {
+				t.Errorf("ReadingPoint(nobody's substitute) = %v, want ErrNotFound", err)
+			}
+			pw, err := db.AuthenticateMember(ctx, stranger.Code, "123456")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.MaterialsConference(ctx, pw, f.conf.ID); !errors.Is(err, attendance.ErrNotFound) {
+				t.Errorf("MaterialsConference(nobody's substitute) = %v, want ErrNotFound", err)
+			}
 			if err := db.RecordRead(ctx, doc.ID, f.x.ID, f.pointA.ID); err != nil {
 				t.Fatal(err)
+			}
+			ms, err := db.PointMaterials(ctx, f.pointA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if m.MemberID == f.a1.ID && (m.DocumentsOpened != 1 || m.LastOpenedAt == nil) {
+					t.Errorf("a1's line in the point's materials: %d opened, want the substitute's 1", m.DocumentsOpened)
+				}
 			}
 			if o := status(); o.Status != attendance.StatusDelegated || len(o.Flags) != 0 {
 				t.Errorf("after reading: got %s %v; want delegated, no flags", o.Status, o.Flags)

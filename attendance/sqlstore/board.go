@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/diemcau/diemcau/attendance"
 )
@@ -82,7 +83,8 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		}
 	}
 
-	// Presence: the open interval, else the last one; outages counted.
+	// Presence: the open interval, else the last one; outages counted while the
+	// conference is held, as the report counts them.
 	presence, err := db.Presence(ctx, conferenceID, 0)
 	if err != nil {
 		return nil, err
@@ -94,7 +96,7 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		if b == nil {
 			continue
 		}
-		if p.Outage() {
+		if p.OutageDuring(&conf) {
 			b.Outages++
 		}
 		if p.EndedAt == nil {
@@ -110,41 +112,32 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		}
 	}
 
-	// The chair rule needs each point's secretaries and deputies and who is in.
-	type officer struct {
-		PointID  int64
-		MemberID int64
-		Position attendance.Position
-		In       bool
+	// The chair rule (docs/design.md §11) needs each point's own organizations and their
+	// secretaries and deputies: where each checked in and whether they left. Live, a
+	// secretary who checked out early has left; a missed roll call is the report's to
+	// judge once it closes.
+	orgs, err := db.pointOrganizations(ctx, conferenceID)
+	if err != nil {
+		return nil, err
 	}
-	var officers []officer
-	err = db.q(ctx).Raw(`SELECT i.point_id, m.id AS member_id, m.position,
-			EXISTS (SELECT 1 FROM check_ins c WHERE c.conference_id = i.conference_id AND c.member_id = m.id
-				AND c.undone_at IS NULL) AS "in"
+	var officers []struct {
+		attendance.Member
+		AtPoint      *int64
+		CheckedOutAt *time.Time
+	}
+	err = db.q(ctx).Raw(`SELECT m.id, m.code, m.full_name, m.position, m.organization_id,
+			c.point_id AS at_point, c.checked_out_at
 		FROM invitations i JOIN members m ON m.id = i.member_id
-		WHERE i.conference_id = ? AND i.removed_at IS NULL AND m.position IN ?`,
+		LEFT JOIN check_ins c ON c.conference_id = i.conference_id AND c.member_id = m.id AND c.undone_at IS NULL
+		WHERE i.conference_id = ? AND i.removed_at IS NULL AND m.position IN ?
+		ORDER BY m.full_name_key, m.full_name, m.id`,
 		conferenceID, []attendance.Position{attendance.PositionSecretary, attendance.PositionDeputy}).Scan(&officers).Error
 	if err != nil {
 		return nil, translate(err, "board officers")
 	}
-	type rule struct {
-		secretaries, deputies []attendance.Member
-		present               map[int64]bool
-	}
-	rules := map[int64]*rule{}
-	for _, o := range officers {
-		r := rules[o.PointID]
-		if r == nil {
-			r = &rule{present: map[int64]bool{}}
-			rules[o.PointID] = r
-		}
-		m := attendance.Member{ID: o.MemberID, Position: o.Position}
-		if o.Position == attendance.PositionSecretary {
-			r.secretaries = append(r.secretaries, m)
-		} else {
-			r.deputies = append(r.deputies, m)
-		}
-		r.present[o.MemberID] = o.In
+	byOrg := map[int64][]int{}
+	for i, o := range officers {
+		byOrg[o.OrganizationID] = append(byOrg[o.OrganizationID], i)
 	}
 	if len(chairs) > 0 {
 		ids := make([]int64, 0, len(chairs))
@@ -167,12 +160,18 @@ func (db *DB) Board(ctx context.Context, conf attendance.Conference) ([]attendan
 		}
 	}
 	for i := range board {
-		r := rules[board[i].Point.ID]
-		in := attendance.ChairInput{Chair: board[i].Chair}
-		if r != nil {
-			in.Secretaries, in.Deputies, in.Present = r.secretaries, r.deputies, r.present
+		b := &board[i]
+		in := attendance.ChairInput{Organizations: orgs[b.Point.ID], Console: b.Chair}
+		for _, org := range in.Organizations {
+			for _, k := range byOrg[org] {
+				o := officers[k]
+				here := o.AtPoint != nil && *o.AtPoint == b.Point.ID
+				in.Attendees = append(in.Attendees, attendance.ChairAttendee{Member: o.Member, Present: here,
+					LeftEarly: here && o.CheckedOutAt != nil && conf.LeavesEarly(*o.CheckedOutAt)})
+			}
 		}
-		board[i].ChairStatus = attendance.ChairRule(in)
+		v := attendance.ChairRule(in)
+		b.Chair, b.ChairStatus = v.Chair, v.Status
 	}
 
 	// The latest roll call covering each point.

@@ -33,7 +33,7 @@ func snapDelegation(d attendance.Delegation) delegationSnapshot {
 // FileDelegation files an invited member's delegation to a substitute, and audits it.
 // in.MemberID 0 means p's own. The substitute must be an active member, not invited to
 // the conference themselves and not already substituting for someone else in it. It
-// returns ErrInvalid (fields; substituteId unknown, invalid "invited", or duplicate),
+// returns ErrInvalid (fields; substituteId unknown, invited, or duplicate),
 // ErrNotFound, ErrForbidden, ErrNotInvited, ErrDeadline (conference closed) or
 // ErrConflict (the member already has a pending or approved delegation).
 func (db *DB) FileDelegation(ctx context.Context, p attendance.Principal, in attendance.DelegationInput) (attendance.Delegation, error) {
@@ -83,16 +83,19 @@ func (db *DB) FileDelegation(ctx context.Context, p attendance.Principal, in att
 }
 
 // checkSubstitute refuses a substitute who does not exist or is inactive (unknown),
-// is invited to the conference themselves (invalid, "invited": their check-in answers
-// their own invitation), or already substitutes in an open delegation (duplicate).
+// is invited to the conference themselves (invited, with their name: their check-in
+// answers their own invitation), or already substitutes in an open delegation
+// (duplicate).
 func checkSubstitute(tx *gorm.DB, conferenceID, substituteID int64) error {
 	var st struct {
-		Active  *bool
-		Invited bool
-		Busy    bool
+		Active   *bool
+		FullName string
+		Invited  bool
+		Busy     bool
 	}
 	err := tx.Raw(`SELECT
 		(SELECT active FROM members WHERE id = @s) AS active,
+		COALESCE((SELECT full_name FROM members WHERE id = @s), '') AS full_name,
 		EXISTS (SELECT 1 FROM invitations WHERE conference_id = @c AND member_id = @s AND removed_at IS NULL) AS invited,
 		EXISTS (SELECT 1 FROM delegations WHERE conference_id = @c AND substitute_id = @s AND status IN @open) AS busy`,
 		sql.Named("s", substituteID), sql.Named("c", conferenceID),
@@ -104,7 +107,7 @@ func checkSubstitute(tx *gorm.DB, conferenceID, substituteID int64) error {
 	case st.Active == nil || !*st.Active:
 		return attendance.Invalid("substituteId", attendance.CodeUnknown, "")
 	case st.Invited:
-		return attendance.Invalid("substituteId", attendance.CodeInvalid, "invited")
+		return attendance.Invalid("substituteId", attendance.CodeInvited, st.FullName)
 	case st.Busy:
 		return attendance.Invalid("substituteId", attendance.CodeDuplicate, "")
 	}
@@ -172,7 +175,8 @@ func (db *DB) DecideDelegation(ctx context.Context, p attendance.Principal, id i
 }
 
 const delegationViewSelect = `delegations.*, members.code AS member_code, members.full_name, members.organization_id,
-	subs.code AS substitute_code, subs.full_name AS substitute_name, conferences.title AS conference_title,
+	subs.code AS substitute_code, subs.full_name AS substitute_name, subs.position AS substitute_position,
+	subs.organization_id AS substitute_organization_id, conferences.title AS conference_title,
 	COALESCE(invitations.point_id, 0) AS point_id`
 
 func (db *DB) delegationViews(ctx context.Context) *gorm.DB {

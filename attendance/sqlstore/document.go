@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,6 +80,45 @@ func (db *DB) DeleteDocument(ctx context.Context, id int64) error {
 	})
 }
 
+// MaterialsConference returns conference id if p may read its materials: it is in p's
+// scope, or p is the approved substitute of a member invited to it (docs/design.md
+// §13) — not invited themselves, so outside a member's scope, yet bound to study the
+// materials (seed 001). It returns ErrNotFound otherwise.
+func (db *DB) MaterialsConference(ctx context.Context, p attendance.Principal, id int64) (attendance.Conference, error) {
+	c, err := db.Conference(ctx, p.Scope(), id)
+	if err == nil || !errors.Is(err, attendance.ErrNotFound) || p.MemberID == 0 {
+		return c, err
+	}
+	if _, err := db.ReadingPoint(ctx, id, p.MemberID); err != nil {
+		return attendance.Conference{}, err
+	}
+	return db.Conference(ctx, attendance.Scope{All: true}, id)
+}
+
+// ReadingPoint returns the point a member's reading of a conference's materials counts
+// for: their invited point, or for the approved substitute of an invited member that
+// member's point, so the reading answers the invitation the substitute stands in for
+// (docs/design.md §10, §13). It returns ErrNotFound when the member is neither.
+func (db *DB) ReadingPoint(ctx context.Context, conferenceID, memberID int64) (int64, error) {
+	var points []struct{ PointID, Substitute int64 }
+	err := db.q(ctx).Raw(`SELECT point_id, 0 AS substitute FROM invitations
+			WHERE conference_id = @c AND member_id = @m AND removed_at IS NULL
+		UNION ALL
+		SELECT i.point_id, 1 AS substitute FROM delegations d JOIN invitations i ON i.conference_id = d.conference_id
+			AND i.member_id = d.member_id AND i.removed_at IS NULL
+		WHERE d.conference_id = @c AND d.substitute_id = @m AND d.status = @approved
+		ORDER BY substitute`,
+		sql.Named("c", conferenceID), sql.Named("m", memberID), sql.Named("approved", attendance.DecisionApproved)).
+		Scan(&points).Error
+	if err != nil {
+		return 0, translate(err, "reading point")
+	}
+	if len(points) == 0 {
+		return 0, fmt.Errorf("reader %d of conference %d: %w", memberID, conferenceID, attendance.ErrNotFound)
+	}
+	return points[0].PointID, nil
+}
+
 // RecordRead records that a member opened a document from a point: the first time,
 // the last, and how often.
 func (db *DB) RecordRead(ctx context.Context, documentID, memberID, pointID int64) error {
@@ -94,7 +135,8 @@ func (db *DB) RecordRead(ctx context.Context, documentID, memberID, pointID int6
 }
 
 // PointMaterials tells, for each member invited at a point, how many of the
-// conference's documents they opened and when last.
+// conference's documents they opened and when last. The documents an approved
+// substitute opened count for the member they stand in for (docs/design.md §13).
 func (db *DB) PointMaterials(ctx context.Context, pointID int64) ([]attendance.MaterialsStatus, error) {
 	var p attendance.Point
 	if err := db.q(ctx).First(&p, pointID).Error; err != nil {
@@ -106,29 +148,36 @@ func (db *DB) PointMaterials(ctx context.Context, pointID int64) ([]attendance.M
 	if err != nil {
 		return nil, translate(err, "point invitations")
 	}
-	// The receipts are summed here rather than in SQL: SQLite returns MAX() of a time
-	// column as text, and a point's receipts are few.
-	var receipts []attendance.ReadReceipt
-	err = db.q(ctx).Table("read_receipts").Select("read_receipts.member_id, read_receipts.last_at").
-		Joins("JOIN documents d ON d.id = read_receipts.document_id").
-		Where("d.conference_id = ? AND read_receipts.member_id IN (SELECT member_id FROM invitations WHERE conference_id = ? AND point_id = ?)",
-			p.ConferenceID, p.ConferenceID, pointID).
+	// The receipts of the point's invitees and of their approved substitutes, each
+	// under the invitee it counts for, summed here rather than in SQL: SQLite returns
+	// MAX() of a time column as text, and a point's receipts are few.
+	var receipts []struct {
+		For, DocumentID int64
+		LastAt          time.Time
+	}
+	err = db.q(ctx).Raw(`SELECT i.member_id AS "for", rr.document_id, rr.last_at
+		FROM invitations i
+		LEFT JOIN delegations d ON d.conference_id = i.conference_id AND d.member_id = i.member_id AND d.status = @approved
+		JOIN read_receipts rr ON rr.member_id = i.member_id OR rr.member_id = d.substitute_id
+		JOIN documents doc ON doc.id = rr.document_id AND doc.conference_id = i.conference_id
+		WHERE i.conference_id = @c AND i.point_id = @p AND i.removed_at IS NULL`,
+		sql.Named("approved", attendance.DecisionApproved), sql.Named("c", p.ConferenceID), sql.Named("p", pointID)).
 		Scan(&receipts).Error
 	if err != nil {
 		return nil, translate(err, "point reads")
 	}
 	type sum struct {
-		opened int64
-		last   time.Time
+		docs map[int64]bool
+		last time.Time
 	}
 	byMember := map[int64]*sum{}
 	for _, r := range receipts {
-		s := byMember[r.MemberID]
+		s := byMember[r.For]
 		if s == nil {
-			s = &sum{}
-			byMember[r.MemberID] = s
+			s = &sum{docs: map[int64]bool{}}
+			byMember[r.For] = s
 		}
-		s.opened++
+		s.docs[r.DocumentID] = true
 		if r.LastAt.After(s.last) {
 			s.last = r.LastAt
 		}
@@ -138,7 +187,7 @@ func (db *DB) PointMaterials(ctx context.Context, pointID int64) ([]attendance.M
 		out[i].InvitationView = v
 		if s, ok := byMember[v.MemberID]; ok {
 			last := s.last
-			out[i].DocumentsOpened, out[i].LastOpenedAt = s.opened, &last
+			out[i].DocumentsOpened, out[i].LastOpenedAt = int64(len(s.docs)), &last
 		}
 	}
 	return out, nil

@@ -118,11 +118,12 @@ func loadOutcomeData(q *gorm.DB, conf attendance.Conference) (*outcomeData, erro
 	}
 
 	// An outage is a console connection that ended as one (not a server shutdown or a
-	// replaced connection) between the opening of check-in and the end.
+	// replaced connection) while the conference was held (PresenceInterval.OutageDuring).
 	var outagePoints []int64
+	from, to := conf.Held()
 	err = q.Model(&attendance.PresenceInterval{}).Distinct("point_id").
 		Where("conference_id = ? AND ended_at IS NOT NULL AND end_reason NOT IN ? AND ended_at >= ? AND ended_at < ?",
-			cid, []string{attendance.EndShutdown, attendance.EndReplaced}, conf.CheckinOpens().UTC(), conf.EndsAt.UTC()).
+			cid, []string{attendance.EndShutdown, attendance.EndReplaced}, from.UTC(), to.UTC()).
 		Pluck("point_id", &outagePoints).Error
 	if err != nil {
 		return nil, translate(err, "outcome outages")

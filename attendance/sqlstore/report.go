@@ -34,25 +34,42 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 	if err := db.q(ctx).First(&conf, conferenceID).Error; err != nil {
 		return attendance.ConferenceReport{}, translate(err, fmt.Sprintf("conference %d", conferenceID))
 	}
+	points, err := db.reportPoints(ctx, conferenceID)
+	if err != nil {
+		return attendance.ConferenceReport{}, err
+	}
 	d, err := db.loadOutcomeData(ctx, conf)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
 	if pointID != 0 {
-		d.invitations = slices.DeleteFunc(d.invitations, func(v attendance.InvitationView) bool { return v.PointID != pointID })
+		// The point's invitees, and the secretaries and deputies of its organizations
+		// wherever they were invited, whom its chair rule looks at (docs/design.md §11).
+		var orgs []int64
+		for _, p := range points {
+			if p.ID == pointID {
+				orgs = p.OrganizationIDs
+			}
+		}
+		d.invitations = slices.DeleteFunc(d.invitations, func(v attendance.InvitationView) bool {
+			officer := v.Position == attendance.PositionSecretary || v.Position == attendance.PositionDeputy
+			return v.PointID != pointID && !(officer && slices.Contains(orgs, v.OrganizationID))
+		})
 	}
 	now := db.now()
 	outs := d.outcomes(now)
 
-	var points []attendance.Point
-	if err := db.q(ctx).Where("conference_id = ?", conferenceID).Order("name, id").Find(&points).Error; err != nil {
-		return attendance.ConferenceReport{}, translate(err, "report points")
-	}
 	presence, err := db.Presence(ctx, conferenceID, pointID)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
-	names, err := db.reportNames(ctx, outs, presence)
+	var overturns []attendance.Review
+	err = db.q(ctx).Where("action = ? AND absence_id IN (SELECT id FROM absence_requests WHERE conference_id = ?)",
+		attendance.ReviewOverturned, conferenceID).Order("id").Find(&overturns).Error
+	if err != nil {
+		return attendance.ConferenceReport{}, translate(err, "report overturns")
+	}
+	names, err := db.reportNames(ctx, outs, presence, overturns)
 	if err != nil {
 		return attendance.ConferenceReport{}, err
 	}
@@ -61,7 +78,54 @@ func (db *DB) conferenceReport(ctx context.Context, conferenceID, pointID int64)
 		return attendance.ConferenceReport{}, err
 	}
 	return attendance.BuildConferenceReport(attendance.ReportInput{Conference: conf, Host: host, HostParent: parent,
-		Points: points, Outcomes: outs, Presence: presence, Names: names, PointID: pointID, Now: now}), nil
+		Points: points, Outcomes: outs, Presence: presence, Reviews: byAbsence(overturns), Names: names, PointID: pointID,
+		Now: now}), nil
+}
+
+// byAbsence groups reviews by the request they are about, keeping their order.
+func byAbsence(rs []attendance.Review) map[int64][]attendance.Review {
+	out := map[int64][]attendance.Review{}
+	for _, r := range rs {
+		out[r.AbsenceID] = append(out[r.AbsenceID], r)
+	}
+	return out
+}
+
+// reportPoints reads a conference's points in report order, each with its own
+// organizations (read by conference, so a national conference's 31,000 points need no
+// list of IDs).
+func (db *DB) reportPoints(ctx context.Context, conferenceID int64) ([]attendance.Point, error) {
+	var points []attendance.Point
+	if err := db.q(ctx).Where("conference_id = ?", conferenceID).Order("name, id").Find(&points).Error; err != nil {
+		return nil, translate(err, "report points")
+	}
+	orgs, err := db.pointOrganizations(ctx, conferenceID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range points {
+		points[i].OrganizationIDs = orgs[points[i].ID]
+		if points[i].OrganizationIDs == nil {
+			points[i].OrganizationIDs = []int64{}
+		}
+	}
+	return points, nil
+}
+
+// pointOrganizations reads the organizations of every point of a conference, by point.
+func (db *DB) pointOrganizations(ctx context.Context, conferenceID int64) (map[int64][]int64, error) {
+	var links []attendance.PointOrganization
+	err := db.q(ctx).Raw(`SELECT po.point_id, po.organization_id FROM point_organizations po
+		JOIN points p ON p.id = po.point_id WHERE p.conference_id = ? ORDER BY po.point_id, po.organization_id`,
+		conferenceID).Scan(&links).Error
+	if err != nil {
+		return nil, translate(err, "point organizations")
+	}
+	out := map[int64][]int64{}
+	for _, l := range links {
+		out[l.PointID] = append(out[l.PointID], l.OrganizationID)
+	}
+	return out, nil
 }
 
 // organizationAndParent reads an organization and its parent; nil for nil or for a
@@ -117,11 +181,15 @@ func (s idSet) list() []int64 {
 	return out
 }
 
-// reportNames reads the names a report prints for outcomes and connections: the
-// approvers of requests and delegations (accounts or members), substitutes, chairs,
-// and the members' organizations.
-func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutcome, presence []attendance.PresenceInterval) (attendance.ReportNames, error) {
+// reportNames reads the names a report prints for outcomes, connections and reviews:
+// the approvers of requests and delegations (accounts or members), substitutes,
+// chairs, the supervisors who overturned decisions, and the members' organizations.
+func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutcome, presence []attendance.PresenceInterval,
+	reviews []attendance.Review) (attendance.ReportNames, error) {
 	accounts, members, orgs := idSet{}, idSet{}, idSet{}
+	for i := range reviews {
+		accounts.add(&reviews[i].ReviewerAccountID)
+	}
 	for i := range outs {
 		o := &outs[i]
 		orgs.add(&o.Invitation.OrganizationID)
@@ -160,11 +228,13 @@ func (db *DB) reportNames(ctx context.Context, outs []attendance.InvitationOutco
 	}
 	err = chunked(members.list(), func(ids []int64) error {
 		var ms []attendance.Member
-		if err := q.Select("id", "code", "full_name", "position").Where("id IN ?", ids).Find(&ms).Error; err != nil {
+		if err := q.Select("id", "code", "full_name", "position", "organization_id").Where("id IN ?", ids).Find(&ms).Error; err != nil {
 			return translate(err, "report members")
 		}
 		for _, m := range ms {
-			n.Members[m.ID] = attendance.ReportPerson{MemberID: m.ID, Code: m.Code, FullName: m.FullName, Position: m.Position}
+			n.Members[m.ID] = attendance.ReportPerson{MemberID: m.ID, Code: m.Code, FullName: m.FullName, Position: m.Position,
+				OrganizationID: m.OrganizationID}
+			orgs.add(&m.OrganizationID) // a substitute's organization is named too
 		}
 		return nil
 	})
@@ -226,12 +296,28 @@ func (db *DB) MemberReport(ctx context.Context, memberID int64, from, to time.Ti
 		}
 		confs = confs[n:]
 	}
-	names, err := db.reportNames(ctx, outs, nil)
+	var absences []int64
+	for _, o := range outs {
+		if o.Absence != nil && o.Absence.Overturned {
+			absences = append(absences, o.Absence.ID)
+		}
+	}
+	var overturns []attendance.Review
+	err = chunked(absences, func(ids []int64) error {
+		var rs []attendance.Review
+		err := db.q(ctx).Where("action = ? AND absence_id IN ?", attendance.ReviewOverturned, ids).Order("id").Find(&rs).Error
+		overturns = append(overturns, rs...)
+		return translate(err, "member report overturns")
+	})
+	if err != nil {
+		return attendance.MemberReport{}, err
+	}
+	names, err := db.reportNames(ctx, outs, nil, overturns)
 	if err != nil {
 		return attendance.MemberReport{}, err
 	}
 	return attendance.BuildMemberReport(attendance.MemberReportInput{Member: m, OrganizationName: org.Name, From: from,
-		To: to, Now: now, Conferences: byID, Outcomes: outs, Names: names}), nil
+		To: to, Now: now, Conferences: byID, Outcomes: outs, Reviews: byAbsence(overturns), Names: names}), nil
 }
 
 // memberOutcomes decides the outcomes of some members at some conferences with the
@@ -383,22 +469,18 @@ func loadMemberOutcomes(q *gorm.DB, confs []attendance.Conference, memberIDs []i
 		opened[confMember{r.ConferenceID, r.MemberID}] = true
 	}
 
-	// An outage is a console connection that ended as one between the opening of
-	// check-in and the end, as loadOutcomeData counts it.
-	var ends []struct {
-		ConferenceID, PointID int64
-		EndedAt               time.Time
-	}
-	err = q.Model(&attendance.PresenceInterval{}).Select("conference_id", "point_id", "ended_at").
+	// An outage is a console connection that ended as one while the conference was
+	// held, as loadOutcomeData counts it.
+	var ends []attendance.PresenceInterval
+	err = q.Model(&attendance.PresenceInterval{}).Select("conference_id", "point_id", "ended_at", "end_reason").
 		Where("conference_id IN ? AND ended_at IS NOT NULL AND end_reason NOT IN ?", cids,
-			[]string{attendance.EndShutdown, attendance.EndReplaced}).Scan(&ends).Error
+			[]string{attendance.EndShutdown, attendance.EndReplaced}).Find(&ends).Error
 	if err != nil {
 		return nil, translate(err, "member outcome outages")
 	}
 	outages := map[confMember]bool{} // conference, point
 	for _, e := range ends {
-		cf := byConf[e.ConferenceID]
-		if !e.EndedAt.Before(cf.CheckinOpens()) && e.EndedAt.Before(cf.EndsAt) {
+		if e.OutageDuring(byConf[e.ConferenceID]) {
 			outages[confMember{e.ConferenceID, e.PointID}] = true
 		}
 	}

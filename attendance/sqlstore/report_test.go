@@ -456,3 +456,209 @@ func BenchmarkConferenceReport(b *testing.B) {
 		})
 	}
 }
+
+// TestDB_Outages_EndedEarly is the conference an organizer ended before its scheduled
+// end, whose rooms closed their consoles afterwards; one room also tried its console
+// out and closed it before the start. Only the one real outage of 40 s while the
+// conference was held counts (docs/design.md §15.2) — in the report, the outcomes,
+// the member's report and the board alike.
+func TestDB_Outages_EndedEarly(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-time.Hour)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0.Add(-time.Hour))
+		f := mustReportFixture(t, db, clk)
+		// The fixture's point B dropped for ten minutes; here it drops for 40 s.
+		g := db.Gorm().WithContext(ctx)
+		if err := g.Where("conference_id = ?", f.conf.ID).Delete(&attendance.PresenceInterval{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		ended := t0.Add(time.Hour)
+		at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+		iv := func(p attendance.Point, conn string, chair int64, from time.Duration, to *time.Time, why string) attendance.PresenceInterval {
+			return attendance.PresenceInterval{ConferenceID: f.conf.ID, PointID: p.ID, ConnID: conn, ChairMemberID: &chair,
+				StartedAt: t0.Add(from), EndedAt: to, EndReason: why, LastSeenAt: t0.Add(from)}
+		}
+		presence := []attendance.PresenceInterval{
+			iv(f.pointA, "a-try", f.secA.ID, -28*time.Minute, at(-20*time.Minute), attendance.EndHeartbeatTimeout),
+			iv(f.pointA, "a-1", f.secA.ID, -15*time.Minute, at(time.Hour+2*time.Minute), attendance.EndHeartbeatTimeout),
+			iv(f.pointB, "b-1", f.depB.ID, -25*time.Minute, at(20*time.Minute), attendance.EndICEFailed),
+			iv(f.pointB, "b-2", f.depB.ID, 20*time.Minute+40*time.Second, at(time.Hour+3*time.Minute), attendance.EndClosed),
+		}
+		if err := g.Create(&presence).Error; err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(ended)
+		if _, err := db.TransitionConference(ctx, f.conf.ID, "end"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(ended.Add(30 * time.Minute))
+
+		r, err := db.ConferenceReport(ctx, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := r.Totals
+		if tot.Outages != 1 || tot.WithOutages != 1 || tot.Downtime != 40*time.Second || tot.DowntimeMinutes != 1 {
+			t.Errorf("report: %d outages at %d points, %v down (%d min); want 1 at 1, 40s (1 min)",
+				tot.Outages, tot.WithOutages, tot.Downtime, tot.DowntimeMinutes)
+		}
+		outs, err := db.ConferenceOutcomes(ctx, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := attendance.YearBounds(2026)
+		for _, o := range outs {
+			want := o.Invitation.PointID == f.pointB.ID
+			if o.Outage != want {
+				t.Errorf("%s: outcome outage %v, want %v", o.Invitation.FullName, o.Outage, want)
+			}
+			m, err := db.MemberReport(ctx, o.Invitation.MemberID, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Entries) != 1 || m.Entries[0].Status != o.Status {
+				t.Errorf("%s: member report %+v", o.Invitation.FullName, m.Entries)
+			}
+		}
+		conf, err := db.Conference(ctx, attendance.Scope{All: true}, f.conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		board, err := db.Board(ctx, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range board {
+			if want := map[int64]int{f.pointB.ID: 1}[b.Point.ID]; b.Outages != want {
+				t.Errorf("board %s: %d outages, want %d", b.Point.Name, b.Outages, want)
+			}
+		}
+	})
+}
+
+// TestDB_ChairRule reproduces the chair verdicts a full conference got wrong
+// (docs/design.md §11), in the report and on the board alike:
+//
+//   - P1, the point of a đảng bộ whose chi bộ sits in the same room: its deputy chairs
+//     while its secretary is away; the chi bộ's secretary present is not the point's
+//     secretary, so the chair is right (it said "the secretary is present").
+//   - P2, a room without a console whose secretary checked in: the secretary chaired
+//     (it said nobody).
+//   - P3, a room of two chi bộ: one secretary chairs at the console and checks out an
+//     hour in, while the other stays; the chair did not chair to the end (it said ok).
+func TestDB_ChairRule(t *testing.T) {
+	clk := &movableClock{t: t0.Add(-time.Hour)}
+	testdb.Each(t, clk.Now, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clk.Set(t0.Add(-time.Hour))
+		root := mustOrg(t, db, nil, "DUK", "Đảng uỷ Khối", attendance.KindDangBo)
+		d := mustOrg(t, db, &root.ID, "DB-YT", "Đảng bộ Sở Y tế", attendance.KindDangBo)
+		x := mustOrg(t, db, &d.ID, "CB-BV", "Chi bộ Bệnh viện", attendance.KindChiBo)
+		a := mustOrg(t, db, &root.ID, "CB-TG", "Chi bộ Ban Tuyên giáo", attendance.KindChiBo)
+		b := mustOrg(t, db, &root.ID, "CB-TP", "Chi bộ Sở Tư pháp", attendance.KindChiBo)
+		c := mustOrg(t, db, &root.ID, "CB-TC", "Chi bộ Sở Tài chính", attendance.KindChiBo)
+		secD := mustMember(t, db, d.ID, "D1", "Nguyễn Hồng Hương", attendance.PositionSecretary)
+		depD := mustMember(t, db, d.ID, "D2", "Lê Văn Phó", attendance.PositionDeputy)
+		secX := mustMember(t, db, x.ID, "X1", "Trần Thị Bệnh", attendance.PositionSecretary)
+		memX := mustMember(t, db, x.ID, "X2", "Đỗ Văn Viện", attendance.PositionMember)
+		secA := mustMember(t, db, a.ID, "A1", "Phan Văn Dũng", attendance.PositionSecretary)
+		secB := mustMember(t, db, b.ID, "B1", "Bùi Kim Trang", attendance.PositionSecretary)
+		secC := mustMember(t, db, c.ID, "C1", "Tạ Công Minh", attendance.PositionSecretary)
+		_ = secD
+
+		conf := attendance.Conference{Title: "Hội nghị học tập Nghị quyết", HostOrganizationID: &root.ID, StartsAt: t0,
+			EndsAt: t0.Add(3 * time.Hour), CheckinLead: 30 * time.Minute, LateGrace: 10 * time.Minute,
+			EarlyLeaveGrace: 10 * time.Minute}
+		if err := db.CreateConference(ctx, &conf); err != nil {
+			t.Fatal(err)
+		}
+		p1 := attendance.Point{ConferenceID: conf.ID, Name: "P1 Đảng bộ Sở Y tế", OrganizationIDs: []int64{d.ID}}
+		p2 := attendance.Point{ConferenceID: conf.ID, Name: "P2 Ban Tuyên giáo", OrganizationIDs: []int64{a.ID}}
+		p3 := attendance.Point{ConferenceID: conf.ID, Name: "P3 Tư pháp và Tài chính", OrganizationIDs: []int64{b.ID, c.ID}}
+		for _, p := range []*attendance.Point{&p1, &p2, &p3} {
+			if err := db.CreatePoint(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.Set(t0.Add(-20 * time.Minute))
+		if _, err := db.TransitionConference(ctx, conf.ID, "start"); err != nil {
+			t.Fatal(err)
+		}
+		out := t0.Add(time.Hour)
+		checkIn := func(m attendance.Member, p attendance.Point) attendance.CheckIn {
+			at := t0.Add(-10 * time.Minute)
+			return attendance.CheckIn{ConferenceID: conf.ID, MemberID: m.ID, PointID: p.ID, At: at, Method: attendance.MethodQR,
+				DeviceID: "d-" + m.Code, UpdatedAt: at}
+		}
+		cis := []attendance.CheckIn{checkIn(depD, p1), checkIn(secX, p1), checkIn(memX, p1), checkIn(secA, p2),
+			checkIn(secB, p3), checkIn(secC, p3)}
+		cis[4].CheckedOutAt = &out
+		presence := []attendance.PresenceInterval{
+			{ConferenceID: conf.ID, PointID: p1.ID, ConnID: "p1", ChairMemberID: &depD.ID, StartedAt: t0.Add(-25 * time.Minute), LastSeenAt: t0},
+			{ConferenceID: conf.ID, PointID: p3.ID, ConnID: "p3", ChairMemberID: &secB.ID, StartedAt: t0.Add(-25 * time.Minute), LastSeenAt: t0},
+		}
+		g := db.Gorm().WithContext(ctx)
+		for _, rows := range []any{&cis, &presence} {
+			if err := g.Create(rows).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.Set(t0.Add(90 * time.Minute))
+		type verdict struct {
+			chair  string
+			status attendance.ChairStatus
+		}
+		want := map[int64]verdict{
+			p1.ID: {depD.FullName, attendance.ChairOK},
+			p2.ID: {secA.FullName, attendance.ChairOK},
+			p3.ID: {secB.FullName, attendance.ChairLeftEarly},
+		}
+		r, err := db.ConferenceReport(ctx, conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Points {
+			got := verdict{"", p.ChairStatus}
+			if p.Chair != nil {
+				got.chair = p.Chair.FullName
+			}
+			if got != want[p.PointID] {
+				t.Errorf("report %s: got %+v, want %+v", p.Name, got, want[p.PointID])
+			}
+		}
+		if r.Totals.ChairOK != 2 || r.Totals.ChairFlagged != 1 || r.Totals.ChairNone != 0 {
+			t.Errorf("report totals: %d ok, %d flagged, %d none; want 2, 1, 0", r.Totals.ChairOK, r.Totals.ChairFlagged, r.Totals.ChairNone)
+		}
+		for _, p := range []attendance.Point{p1, p2, p3} {
+			pr, err := db.PointReport(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := verdict{"", pr.Points[0].ChairStatus}
+			if pr.Points[0].Chair != nil {
+				got.chair = pr.Points[0].Chair.FullName
+			}
+			if got != want[p.ID] || pr.Totals.Invited != map[int64]int{p1.ID: 4, p2.ID: 1, p3.ID: 2}[p.ID] {
+				t.Errorf("point report %s: got %+v, %d invited; want %+v", p.Name, got, pr.Totals.Invited, want[p.ID])
+			}
+		}
+		live, err := db.Conference(ctx, attendance.Scope{All: true}, conf.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		board, err := db.Board(ctx, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bp := range board {
+			got := verdict{"", bp.ChairStatus}
+			if bp.Chair != nil {
+				got.chair = bp.Chair.FullName
+			}
+			if got != want[bp.Point.ID] {
+				t.Errorf("board %s: got %+v, want %+v", bp.Point.Name, got, want[bp.Point.ID])
+			}
+		}
+	})
+}
