@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/diemcau/diemcau/api"
 	"github.com/diemcau/diemcau/attendance"
+	"github.com/diemcau/diemcau/bridge"
 	"github.com/diemcau/diemcau/internal/testdb"
 	"github.com/makiuchi-d/gozxing"
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -179,6 +180,17 @@ func TestCheckIn_PhoneScansAndChecksIn(t *testing.T) {
 		step(t, b, "told the tries left", chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById("progress").innerText.includes(%q)`, want),
 			chromedp.WithPollingTimeout(10*time.Second)))
 	}
+
+	// A photo of the code opened an hour later: the page says the code expired, with a
+	// heading of its own (axe checks it with the rest of the page).
+	sign := bridge.NewSigner([]byte("diemcau-e2e-secret-0123456789"), 30*time.Second)
+	old := sign.Sign(sign.Current(bridge.KindCheckIn, conf.ID, point.ID, time.Now().Add(-time.Hour)))
+	step(t, b, "open an old code", chromedp.Navigate(base+"/vi/c/"+old))
+	step(t, b, "the refusal", chromedp.WaitVisible(chromedp.CSS("#outcome.fail")))
+	if n := value(t, b, "headings", chromedp.Evaluate[int](`document.querySelectorAll("h1").length`)); n != 1 {
+		t.Errorf("the expired-code page has %d h1 headings, want 1", n)
+	}
+	shoot(t, b, "checkin-expired")
 
 	roster := apiGet(t, base, fmt.Sprintf("/api/v1/points/%d/roster", point.ID), chair)
 	if !strings.Contains(roster, `"present":1`) {

@@ -214,6 +214,7 @@
   }
   setInterval(rollcallTick, 1000);
   showCode(data.checkinMatrix, data.nextAt, data.kind, data);
+  tick();
 
   function onMessage(raw) {
     var m;
