@@ -692,21 +692,16 @@ func (d *Desk) days(ctx context.Context, pointID int64) (map[int64][]DayEvent, e
 // publish raises a live event, logging (not failing the request) when the relay to
 // other instances fails: the change is recorded whether or not a board hears of it.
 func (d *Desk) publish(ctx context.Context, typ string, conferenceID, pointID int64, data any) {
-	Publish(ctx, d.bus, d.log, d.now(), typ, conferenceID, pointID, data)
-}
-
-// Publish raises an event of typ with data on bus, logging a failure to relay it.
-func Publish(ctx context.Context, bus *Bus, log *slog.Logger, now time.Time, typ string, conferenceID, pointID int64, data any) {
-	ev := Event{Type: typ, ConferenceID: conferenceID, PointID: pointID, At: now.UTC()}
+	ev := Event{Type: typ, ConferenceID: conferenceID, PointID: pointID, At: d.now().UTC()}
 	if data != nil {
 		b, err := json.Marshal(data)
 		if err != nil {
-			log.WarnContext(ctx, "encode event", "type", typ, "err", err)
+			d.log.WarnContext(ctx, "encode event", "type", typ, "err", err)
 			return
 		}
 		ev.Data = b
 	}
-	if err := bus.Publish(context.WithoutCancel(ctx), ev); err != nil {
-		log.WarnContext(ctx, "publish event", "type", typ, "err", err)
+	if err := d.bus.Publish(context.WithoutCancel(ctx), ev); err != nil {
+		d.log.WarnContext(ctx, "publish event", "type", typ, "err", err)
 	}
 }
