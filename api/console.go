@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -106,16 +105,22 @@ type consoleMessage struct {
 // qrMessage is the code a point's screen shows now: the open roll call's while one
 // covers the point, else the check-in code.
 func (s *Server) qrMessage(ctx context.Context, pt attendance.Point) (consoleMessage, error) {
+	open, err := s.store.OpenRollCalls(ctx, pt.ConferenceID)
+	if err != nil {
+		return consoleMessage{}, err
+	}
+	return s.screenCode(pt, open)
+}
+
+// screenCode is the code of pt's screen given its conference's open roll calls.
+func (s *Server) screenCode(pt attendance.Point, open []attendance.RollCall) (consoleMessage, error) {
 	msg := consoleMessage{Type: "qr", Kind: "checkin"}
 	msg.URL, msg.NextAt = s.checkInURL(pt)
-	rc, err := s.store.CurrentRollCall(ctx, pt.ConferenceID, pt.ID)
-	switch {
-	case err == nil:
+	if rc, ok := attendance.Covering(open, pt.ID); ok {
 		msg.URL, msg.NextAt = s.rollCallURL(pt, rc)
 		msg.Kind, msg.RollCallID, msg.RollCallEnds = "rollcall", rc.ID, &rc.EndsAt
-	case !errors.Is(err, attendance.ErrNotFound):
-		return msg, err
 	}
+	var err error
 	msg.Matrix, err = s.codes.Matrix(msg.URL)
 	return msg, err
 }
@@ -158,9 +163,21 @@ func (s *Server) PushCodes(ctx context.Context) {
 			return
 		case <-time.After(next.Sub(now) + 10*time.Millisecond):
 		}
+		// One read of the open roll calls per conference, whatever its number of
+		// screens.
+		open := map[int64][]attendance.RollCall{}
 		for _, sess := range s.cfg.Sessions() {
 			pt := attendance.Point{ID: sess.PointID, ConferenceID: sess.ConferenceID}
-			msg, err := s.qrMessage(ctx, pt)
+			rcs, read := open[pt.ConferenceID]
+			if !read {
+				var err error
+				if rcs, err = s.store.OpenRollCalls(ctx, pt.ConferenceID); err != nil {
+					s.log.Warn("console code", "conference", pt.ConferenceID, "err", err)
+					continue
+				}
+				open[pt.ConferenceID] = rcs
+			}
+			msg, err := s.screenCode(pt, rcs)
 			if err != nil {
 				s.log.Warn("console code", "point", pt.ID, "err", err)
 				continue

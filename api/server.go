@@ -75,6 +75,7 @@ type Store interface {
 
 	RollCall(ctx context.Context, id int64) (attendance.RollCall, error)
 	CurrentRollCall(ctx context.Context, conferenceID, pointID int64) (attendance.RollCall, error)
+	OpenRollCalls(ctx context.Context, conferenceID int64) ([]attendance.RollCall, error)
 	RollCalls(ctx context.Context, conferenceID, pointID int64) ([]attendance.RollCallSummary, error)
 	RollCallAnswers(ctx context.Context, rollCallID int64) ([]attendance.RollCallAnswer, error)
 

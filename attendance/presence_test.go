@@ -113,3 +113,19 @@ func TestPresenceInterval_OutageDuring(t *testing.T) {
 		})
 	}
 }
+
+func TestCovering(t *testing.T) {
+	a, b := int64(1), int64(2)
+	open := []RollCall{{ID: 3, PointID: &b}, {ID: 2}, {ID: 1, PointID: &a}} // newest first
+	for _, tt := range []struct {
+		point int64
+		want  int64
+	}{{1, 2}, {2, 3}, {9, 2}} {
+		if got, ok := Covering(open, tt.point); !ok || got.ID != tt.want {
+			t.Errorf("Covering(point %d) = %d, %v; want %d", tt.point, got.ID, ok, tt.want)
+		}
+	}
+	if _, ok := Covering(open[2:], 2); ok {
+		t.Errorf("a roll call of point 1 covers point 2")
+	}
+}

@@ -33,6 +33,16 @@ func (r RollCall) Open(now time.Time) bool { return !now.Before(r.StartedAt) && 
 // Covers reports whether the roll call asks the members of point p.
 func (r RollCall) Covers(p int64) bool { return r.PointID == nil || *r.PointID == p }
 
+// Covering returns the first of open (newest first) that covers point p.
+func Covering(open []RollCall, p int64) (RollCall, bool) {
+	for _, r := range open {
+		if r.Covers(p) {
+			return r, true
+		}
+	}
+	return RollCall{}, false
+}
+
 // RollCallAnswer records that a member answered a roll call from a point.
 type RollCallAnswer struct {
 	RollCallID int64 `gorm:"primaryKey"`

@@ -68,6 +68,16 @@ func (db *DB) RollCall(ctx context.Context, id int64) (attendance.RollCall, erro
 	return rc, translate(err, fmt.Sprintf("roll call %d", id))
 }
 
+// OpenRollCalls returns a conference's roll calls open now, newest first: what the
+// screens of all its points need at a rotation, in one read.
+func (db *DB) OpenRollCalls(ctx context.Context, conferenceID int64) ([]attendance.RollCall, error) {
+	var rcs []attendance.RollCall
+	now := db.now().UTC()
+	err := db.q(ctx).Where("conference_id = ? AND started_at <= ? AND ends_at > ?", conferenceID, now, now).
+		Order("started_at DESC").Find(&rcs).Error
+	return rcs, translate(err, "open roll calls")
+}
+
 // CurrentRollCall returns the open roll call covering a point, or ErrNotFound.
 func (db *DB) CurrentRollCall(ctx context.Context, conferenceID, pointID int64) (attendance.RollCall, error) {
 	var rc attendance.RollCall
