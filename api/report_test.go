@@ -142,7 +142,7 @@ func mustReportWorld(t *testing.T, tg testdb.Target) *rtWorld {
 		}
 	}
 	for name, m := range map[string]attendance.Member{"chairA": w.secA, "chairB": w.secB, "member": w.duc, "other": w.mem} {
-		p, err := db.AuthenticateMember(ctx, m.Code, "123456")
+		p, _, err := db.MemberSignIn(ctx, m.Code, "123456")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -585,7 +585,7 @@ func TestReport_Delegation(t *testing.T) {
 			w := mustReportWorld(t, tg)
 			ctx := context.Background()
 			sign := func(m attendance.Member) string {
-				p, err := w.db.AuthenticateMember(ctx, m.Code, "123456")
+				p, _, err := w.db.MemberSignIn(ctx, m.Code, "123456")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -55,7 +55,7 @@ func mustAbsFixture(t *testing.T, db *sqlstore.DB) absFixture {
 		p    *attendance.Principal
 		code string
 	}{{&f.pSecA, "A-BT"}, {&f.pDepA, "A-PBT"}, {&f.pA1, "A1"}, {&f.pA2, "A2"}, {&f.pSecB, "B-BT"}, {&f.pX, "C1"}} {
-		p, err := db.AuthenticateMember(ctx, m.code, "123456")
+		p, _, err := db.MemberSignIn(ctx, m.code, "123456")
 		if err != nil {
 			t.Fatalf("sign in %s: %v", m.code, err)
 		}
@@ -510,7 +510,7 @@ func TestDB_ReviewAbsence(t *testing.T) {
 // pB1 signs in b1.
 func (f absFixture) pB1(t *testing.T, db *sqlstore.DB) attendance.Principal {
 	t.Helper()
-	p, err := db.AuthenticateMember(context.Background(), f.b1.Code, "123456")
+	p, _, err := db.MemberSignIn(context.Background(), f.b1.Code, "123456")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -666,7 +666,7 @@ func TestDB_Delegations(t *testing.T) {
 			if _, err := db.ReadingPoint(ctx, f.conf.ID, stranger.ID); !errors.Is(err, attendance.ErrNotFound) {
 				t.Errorf("ReadingPoint(nobody's substitute) = %v, want ErrNotFound", err)
 			}
-			pw, err := db.AuthenticateMember(ctx, stranger.Code, "123456")
+			pw, _, err := db.MemberSignIn(ctx, stranger.Code, "123456")
 			if err != nil {
 				t.Fatal(err)
 			}

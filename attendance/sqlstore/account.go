@@ -158,20 +158,6 @@ func (db *DB) AuthenticateStaff(ctx context.Context, login, password string) (at
 	return accountPrincipal(a), nil
 }
 
-// AuthenticateMember checks a member code and PIN. It returns ErrBadCredentials for an
-// unknown or inactive member, a member without a PIN, or a wrong PIN.
-func (db *DB) AuthenticateMember(ctx context.Context, code, pin string) (attendance.Principal, error) {
-	var m attendance.Member
-	err := db.q(ctx).Where("code = ?", attendance.MemberCode(code)).First(&m).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return attendance.Principal{}, translate(err, "find member")
-	}
-	if m.ID == 0 || !m.Active || !db.checkPIN(m.PINHash, pin) {
-		return attendance.Principal{}, attendance.ErrBadCredentials
-	}
-	return db.memberPrincipal(ctx, m)
-}
-
 func accountPrincipal(a attendance.Account) attendance.Principal {
 	name := a.DisplayName
 	if name == "" {

@@ -268,7 +268,7 @@ func TestDB_RepeatAbsentees(t *testing.T) {
 			t.Fatal(err)
 		}
 		signIn := func(m attendance.Member) attendance.Principal {
-			p, err := db.AuthenticateMember(ctx, m.Code, "123456")
+			p, _, err := db.MemberSignIn(ctx, m.Code, "123456")
 			if err != nil {
 				t.Fatal(err)
 			}

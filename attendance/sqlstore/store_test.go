@@ -149,7 +149,7 @@ func TestDB_MembersAndSignIn(t *testing.T) {
 			}
 		})
 		t.Run("secretary signs in as chair of the cell", func(t *testing.T) {
-			p, err := db.AuthenticateMember(ctx, "DV000001", "123456")
+			p, _, err := db.MemberSignIn(ctx, "DV000001", "123456")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestDB_MembersAndSignIn(t *testing.T) {
 			}
 		})
 		t.Run("member sees only self", func(t *testing.T) {
-			p, err := db.AuthenticateMember(ctx, "DV000002", "123456")
+			p, _, err := db.MemberSignIn(ctx, "DV000002", "123456")
 			if err != nil || p.Role != attendance.RoleMember {
 				t.Fatalf("got %+v, %v", p, err)
 			}
@@ -175,7 +175,7 @@ func TestDB_MembersAndSignIn(t *testing.T) {
 			}
 		})
 		t.Run("wrong pin", func(t *testing.T) {
-			if _, err := db.AuthenticateMember(ctx, "DV000002", "654321"); !errors.Is(err, attendance.ErrBadCredentials) {
+			if _, _, err := db.MemberSignIn(ctx, "DV000002", "654321"); !errors.Is(err, attendance.ErrBadCredentials) {
 				t.Errorf("got %v, want ErrBadCredentials", err)
 			}
 		})
@@ -185,7 +185,7 @@ func TestDB_MembersAndSignIn(t *testing.T) {
 			if err := db.UpdateMember(ctx, &m, ""); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.AuthenticateMember(ctx, "DV000003", "123456"); !errors.Is(err, attendance.ErrBadCredentials) {
+			if _, _, err := db.MemberSignIn(ctx, "DV000003", "123456"); !errors.Is(err, attendance.ErrBadCredentials) {
 				t.Errorf("got %v, want ErrBadCredentials", err)
 			}
 		})
@@ -268,7 +268,7 @@ func TestDB_ConferenceLifecycle(t *testing.T) {
 			}
 		})
 		t.Run("chair sees own point only", func(t *testing.T) {
-			p, err := db.AuthenticateMember(ctx, secA.Code, "123456")
+			p, _, err := db.MemberSignIn(ctx, secA.Code, "123456")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -54,7 +54,8 @@ func (db *DB) SignInSucceeded(ctx context.Context, key string) error {
 // MemberSignIn checks a member code and PIN and reads the lockout state of keys in one
 // read: the sign-in a check-in does for every member arriving without the one-tap
 // cookie. On PostgreSQL the reads of sign-ins arriving together are one statement
-// (gather.go). It returns the principal, or ErrBadCredentials as AuthenticateMember,
+// (gather.go). It returns the principal, or ErrBadCredentials for an unknown code, an
+// inactive member or a wrong PIN,
 // and in both cases what is on record for the keys; the caller (the desk) judges the
 // locks.
 func (db *DB) MemberSignIn(ctx context.Context, code, pin string, keys ...string) (attendance.Principal, []attendance.KeyState, error) {
