@@ -148,6 +148,16 @@ func (c *csvWriter) tally(t Tally) {
 	c.rate(t)
 }
 
+// invitee writes the columns that name an invitee: code, name, position,
+// organization and point.
+func (c *csvWriter) invitee(code, name string, pos Position, org, point string) {
+	c.text(code)
+	c.text(name)
+	c.str(positionLabels[pos])
+	c.text(org)
+	c.text(point)
+}
+
 func (c *csvWriter) header(cols ...string) {
 	for _, h := range cols {
 		c.str(h)
@@ -282,11 +292,7 @@ func WriteAbsenteesCSV(w io.Writer, r *ConferenceReport) error {
 	for i := range r.Absentees {
 		a := &r.Absentees[i]
 		c.int(i + 1)
-		c.text(a.MemberCode)
-		c.text(a.FullName)
-		c.str(positionLabels[a.Position])
-		c.text(a.OrganizationName)
-		c.text(a.PointName)
+		c.invitee(a.MemberCode, a.FullName, a.Position, a.OrganizationName, a.PointName)
 		c.str(statusLabels[a.Status])
 		c.record(&a.AbsenceRecord)
 		c.end()
@@ -357,11 +363,7 @@ func WriteDelegatesCSV(w io.Writer, r *ConferenceReport) error {
 	for i := range r.Delegates {
 		d := &r.Delegates[i]
 		c.int(i + 1)
-		c.text(d.MemberCode)
-		c.text(d.FullName)
-		c.str(positionLabels[d.Position])
-		c.text(d.OrganizationName)
-		c.text(d.PointName)
+		c.invitee(d.MemberCode, d.FullName, d.Position, d.OrganizationName, d.PointName)
 		c.text(d.Substitute.Code)
 		c.text(d.Substitute.FullName)
 		c.str(positionLabels[d.Substitute.Position])
